@@ -1,0 +1,58 @@
+"""`harness leaderboard`: compare runs in one table per suite version."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from harness.cli.common import fail
+from harness.errors import HarnessError
+from harness.leaderboard.board import Leaderboard
+from harness.leaderboard.formats import to_csv, to_json, to_markdown
+from harness.leaderboard.table import load_leaderboard
+
+
+class BoardFormat(str, Enum):
+    md = "md"
+    csv = "csv"
+    json = "json"
+    html = "html"
+
+
+def render_board(board: Leaderboard, fmt: BoardFormat) -> str:
+    if fmt is BoardFormat.csv:
+        return to_csv(board).rstrip("\n")
+    if fmt is BoardFormat.json:
+        return to_json(board)
+    if fmt is BoardFormat.html:
+        from harness.report.pages import leaderboard_page
+
+        return leaderboard_page(board)
+    return to_markdown(board)
+
+
+def leaderboard_command(
+    results: Annotated[Path, typer.Option(help="Folder holding run folders.")] = Path("results"),
+    suite: Annotated[str | None, typer.Option(help="Only runs of this suite.")] = None,
+    fmt: Annotated[BoardFormat, typer.Option(
+        "--format", help="md, csv (one line per row and task), json or html.")] = BoardFormat.md,
+    metric: Annotated[str | None, typer.Option(
+        help="Metric per task (accuracy, f1, strict_em, acc, acc_norm, ...); a task that does "
+             "not record it shows its primary metric.")] = None,
+    sort: Annotated[str | None, typer.Option(
+        help="Sort by this column: a task, mean_rank, model, params, items_per_s, ...")] = None,
+    all_runs: Annotated[bool, typer.Option("--all", help="Every run, not only the newest per "
+                                                         "row.")] = False,
+) -> None:
+    """Complete runs, one table per suite version and content hash: one row per model, dtype,
+    thinking mode and engine, one column per task (95% CIs), knowledge gap, mean rank,
+    throughput and memory. Incomplete runs are listed apart."""
+    try:
+        board = load_leaderboard(results, suite, all_runs, metric, sort)
+    except HarnessError as err:
+        fail(str(err), err.exit_code)
+        return
+    typer.echo(render_board(board, fmt))

@@ -1,0 +1,152 @@
+"""`harness run`: evaluate one model on a suite, with a progress bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from harness.cache.store import default_cache_dir
+from harness.cli.common import console, err_console
+from harness.errors import HarnessError
+from harness.evaluate.options import PRESETS, RunOptions
+from harness.evaluate.runner import run
+from harness.leaderboard.table import Row, markdown_table
+from harness.results.store import read_run
+
+
+class RichProgress:
+    """Adapts rich's progress bar to the runner's Progress protocol."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.current: TaskID | None = None
+
+    def start(self, description: str, total: int) -> None:
+        self.current = self.progress.add_task(description, total=total)
+
+    def advance(self, amount: int) -> None:
+        if self.current is not None:
+            self.progress.advance(self.current, amount)
+
+
+def _text_or_file(value: str | None) -> str | None:
+    if value and value.startswith("@"):
+        path = Path(value[1:])
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise HarnessError(f"--system-prompt {value}: cannot read {path} ({err})") from None
+    return value
+
+
+def _batch_size(text: str) -> int | None:
+    if text == "auto":
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise HarnessError(f"--batch-size {text}: expected a positive integer or 'auto'")
+    return int(text)
+
+
+Opt = typer.Option
+
+
+def run_command(
+    model: Annotated[str, Opt(help="Hub id (e.g. LGAI-EXAONE/EXAONE-4.0-1.2B) or a local model "
+                                   "folder.", rich_help_panel="Model")],
+    suite: Annotated[Path, Opt(help="Suite folder.")] = Path("tasks/kr-news-2025-07"),
+    task: Annotated[list[str] | None, Opt(help="Task to run (repeat for several); default: all "
+                                               "tasks of the suite.")] = None,
+    limit: Annotated[int | None, Opt(help="Only the first N facts.")] = None,
+    results: Annotated[Path, Opt(help="Folder for run results.")] = Path("results"),
+    engine: Annotated[str, Opt(help="hf (this harness) or lm-eval (lm_eval.simple_evaluate, "
+                                    "scored by our scorer).", rich_help_panel="Model")] = "hf",
+    device: Annotated[str, Opt(help="auto | cpu | cuda | cuda:N (auto: cuda if available).",
+                               rich_help_panel="Model")] = "auto",
+    dtype: Annotated[str, Opt(help="auto | float32 | bfloat16 | float16 (auto: float32 on CPU, "
+                                   "bfloat16 on GPU).", rich_help_panel="Model")] = "auto",
+    revision: Annotated[str | None, Opt(help="Hub revision (branch, tag or commit).",
+                                        rich_help_panel="Model")] = None,
+    trust_remote_code: Annotated[bool, Opt(help="Allow model code from the model folder (off by "
+                                                "default; recorded in run.json).",
+                                           rich_help_panel="Model")] = False,
+    preset: Annotated[str | None, Opt(help=f"Decoding preset: {', '.join(PRESETS)} "
+                                           "(exaone-reasoning: thinking, temperature 0.6, "
+                                           "top_p 0.95; exaone-chat: greedy).",
+                                      rich_help_panel="Prompting")] = None,
+    thinking: Annotated[bool, Opt(help="Thinking mode (EXAONE enable_thinking) for generation "
+                                       "tasks.", rich_help_panel="Prompting")] = False,
+    chat_template: Annotated[bool | None, Opt(
+        "--chat-template/--no-chat-template",
+        help="Format prompts with the tokenizer's chat template (default: when it has one).",
+        rich_help_panel="Prompting")] = None,
+    system_prompt: Annotated[str | None, Opt(help="System prompt text, or @FILE (default: the "
+                                                  "suite's).", rich_help_panel="Prompting")
+                             ] = None,
+    num_fewshot: Annotated[int | None, Opt(help="Few-shot examples per item (default: each "
+                                                "task's).", rich_help_panel="Prompting")] = None,
+    fewshot_as_multiturn: Annotated[bool, Opt(
+        help="Few-shot examples as user/assistant turns for chat models.",
+        rich_help_panel="Prompting")] = True,
+    temperature: Annotated[float, Opt(help="0 = greedy.", rich_help_panel="Decoding")] = 0.0,
+    top_p: Annotated[float, Opt(rich_help_panel="Decoding")] = 1.0,
+    top_k: Annotated[int, Opt(help="0 = off.", rich_help_panel="Decoding")] = 0,
+    seed: Annotated[int, Opt(help="Sampling and few-shot seed.", rich_help_panel="Decoding")] = 0,
+    repeats: Annotated[int, Opt(help="Samples per item (needs --temperature > 0).",
+                                rich_help_panel="Decoding")] = 1,
+    max_new_tokens: Annotated[int | None, Opt(help="Override the tasks' generation budget.",
+                                              rich_help_panel="Decoding")] = None,
+    max_thinking_tokens: Annotated[int | None, Opt(
+        help="Thinking budget: then </think> is forced and the model answers.",
+        rich_help_panel="Decoding")] = None,
+    max_answer_tokens: Annotated[int | None, Opt(help="Answer budget after thinking.",
+                                                 rich_help_panel="Decoding")] = None,
+    batch_size: Annotated[str, Opt(help="Rows per forward pass, or 'auto' (largest that fits a "
+                                        "memory budget).", rich_help_panel="Speed")] = "auto",
+    prefix_reuse: Annotated[bool, Opt(help="Compute shared prompt prefixes (document, question) "
+                                           "once.", rich_help_panel="Speed")] = True,
+    cache_dir: Annotated[Path | None, Opt(help="Request cache folder [default: "
+                                               "~/.cache/fact-harness].",
+                                          rich_help_panel="Speed")] = None,
+    no_cache: Annotated[bool, Opt("--no-cache", help="Compute every request; store nothing.",
+                                  rich_help_panel="Speed")] = False,
+) -> None:
+    """Evaluate a causal LM on a suite; writes results/<run-id>/run.json and samples.jsonl.
+
+    Interrupted runs (crash, kill, Ctrl-C) resume when the same command is run again:
+    requests already computed come from the request cache.
+    """
+    options = RunOptions(
+        model=model, suite=suite, tasks=tuple(task or ()), results_dir=results, engine=engine,
+        device=device, dtype=dtype, batch_size=_batch_size(batch_size), limit=limit,
+        preset=preset, thinking=thinking, chat=chat_template,
+        system_prompt=_text_or_file(system_prompt), num_fewshot=num_fewshot,
+        fewshot_as_multiturn=fewshot_as_multiturn, temperature=temperature, top_p=top_p,
+        top_k=top_k, seed=seed, repeats=repeats, max_new_tokens=max_new_tokens,
+        max_thinking_tokens=max_thinking_tokens, max_answer_tokens=max_answer_tokens,
+        prefix_reuse=prefix_reuse, trust_remote_code=trust_remote_code, revision=revision,
+        cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
+    )
+    columns = (TextColumn("{task.description:>14}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    try:
+        with Progress(*columns, console=err_console, transient=False) as bar:
+            run_dir = run(options, RichProgress(bar))
+    except KeyboardInterrupt:
+        raise HarnessError("interrupted: results computed so far are in the request cache; run "
+                           "the same command again to resume") from None
+    record = read_run(run_dir)
+    console.print(markdown_table([Row(record, run_dir)]), highlight=False, markup=False,
+                  soft_wrap=True)
+    console.print(f"results: {run_dir} (requests computed {record.cache.computed}, from cache "
+                  f"{record.cache.hits})", highlight=False)

@@ -1,0 +1,107 @@
+"""`harness tasks ...`: list, validate, show and export suites."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from harness.cli.common import console, err_console
+from harness.prompts.items import build_items
+from harness.suite.loader import SuiteLoadError, load_suite
+from harness.suite.validate import validate_suite
+
+app = typer.Typer(help="Inspect, validate and export task suites.", no_args_is_help=True)
+
+SuiteArg = Annotated[Path, typer.Argument(help="Suite folder (holding suite.yaml).")]
+
+
+@app.command("list")
+def list_suites(
+    root: Annotated[Path, typer.Argument(help="Folder holding suites.")] = Path("tasks"),
+) -> None:
+    """List the suites under ROOT with their version, facts and tasks."""
+    table = Table("suite", "version", "documents", "facts", "tasks", "path")
+    for suite_file in sorted(root.glob("*/suite.yaml")):
+        suite = load_suite(suite_file.parent)
+        table.add_row(suite.name, suite.config.version, str(len(suite.documents)),
+                      str(len(suite.facts)), ", ".join(t.name for t in suite.tasks),
+                      str(suite_file.parent))
+    console.print(table)
+
+
+@app.command()
+def validate(suite_dir: SuiteArg = Path("tasks/kr-news-2025-07")) -> None:
+    """Check schema, ids, evidence, answers, distractors, tf balance and Korean fields.
+
+    Exit 0 with a one-line summary when valid; exit 2 with one line per problem otherwise.
+    """
+    try:
+        suite = load_suite(suite_dir)
+    except SuiteLoadError as err:
+        for problem in err.problems:
+            err_console.print(problem, highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    problems = validate_suite(suite)
+    for problem in problems:
+        err_console.print(problem, highlight=False, markup=False, soft_wrap=True)
+    if problems:
+        err_console.print(f"{len(problems)} problems in {suite_dir}", highlight=False)
+        raise typer.Exit(2)
+    items = sum(len(build_items(suite, task)) for task in suite.tasks)
+    console.print(f"ok: {suite.name} v{suite.config.version}: {len(suite.documents)} documents, "
+                  f"{len(suite.facts)} facts, {len(suite.tasks)} tasks, {items} items, "
+                  f"content {suite.content_hash}", highlight=False)
+
+
+@app.command()
+def show(suite_dir: SuiteArg) -> None:
+    """Counts per document, task (regime) and answer type."""
+    suite = load_suite(suite_dir)
+    docs = Table("document", "outlet", "published", "facts", title=f"{suite.name} documents")
+    for doc_id, doc in suite.documents.items():
+        count = sum(1 for f in suite.facts if f.document == doc_id)
+        docs.add_row(doc_id, doc.meta.outlet, str(doc.meta.published), str(count))
+    tasks = Table("task", "regime", "language", "open-book", "items", title="tasks")
+    for task in suite.tasks:
+        tasks.add_row(task.name, task.regime, task.language, "yes" if task.with_document else "no",
+                      str(len(build_items(suite, task))))
+    types = Table("answer type", "facts", title="answer types")
+    for name, count in sorted(Counter(f.answer_type.value for f in suite.facts).items()):
+        types.add_row(name, str(count))
+    for table in (docs, tasks, types):
+        console.print(table)
+
+
+@app.command()
+def export(
+    suite_dir: SuiteArg,
+    fmt: Annotated[str, typer.Option("--format", help="Output format (jsonl).")] = "jsonl",
+    task: Annotated[list[str] | None, typer.Option(help="Only these tasks.")] = None,
+) -> None:
+    """Print every rendered item of every task, one JSON object a line (prompt without chat
+    template)."""
+    if fmt != "jsonl":
+        err_console.print(f"error: --format {fmt}: only jsonl is supported")
+        raise typer.Exit(2)
+    suite = load_suite(suite_dir)
+    for task_def in suite.tasks:
+        if task and task_def.name not in task:
+            continue
+        for item in build_items(suite, task_def):
+            label: int | bool | None = item.label
+            if item.regime == "tf":
+                label = item.label == 0
+            record = {
+                "suite": suite.name, "task": item.task, "item_id": item.item_id,
+                "fact_id": item.fact_id, "document": item.document, "question": item.question,
+                "answer": item.answer, "aliases": list(item.aliases),
+                "answer_type": item.answer_type.value,
+                "choices": list(item.choices) or None, "label": label,
+                "as_of": item.as_of.isoformat(), "evidence": item.evidence, "prompt": item.prompt,
+            }
+            typer.echo(json.dumps(record, ensure_ascii=False))

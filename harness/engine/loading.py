@@ -1,0 +1,126 @@
+"""Find and load a Hugging Face causal LM from a local folder or the hub (cache first)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from harness.engine.types import ModelInfo
+from harness.errors import HarnessError
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    dtype: str = "auto"  # auto | float32 | bfloat16 | float16
+    revision: str | None = None
+    trust_remote_code: bool = False
+
+
+def pick_device(device: str) -> str:
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise HarnessError(f"--device {device}: CUDA was asked for but no CUDA device is available "
+                           "(use --device cpu or auto)")
+    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
+        raise HarnessError(f"--device {device}: expected auto, cpu, cuda or cuda:N")
+    return device
+
+
+def pick_dtype(dtype: str, device: str) -> torch.dtype:
+    if dtype == "auto":
+        return torch.float32 if device == "cpu" else torch.bfloat16
+    if dtype not in DTYPES:
+        raise HarnessError(f"--dtype {dtype}: expected auto, {', '.join(DTYPES)}")
+    return DTYPES[dtype]
+
+
+def _fingerprint(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.iterdir()):
+        if path.is_file():
+            stat = path.stat()
+            digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    return "files-" + digest.hexdigest()[:16]
+
+
+def resolve_model(model_id: str, revision: str | None) -> tuple[Path, str, str]:
+    """(folder, source, revision) of a local path or hub id; one clear error if unavailable."""
+    local = Path(model_id).expanduser()
+    if local.exists():
+        if not (local / "config.json").is_file():
+            raise HarnessError(f"model {model_id}: folder has no config.json; not a model folder")
+        return local.resolve(), "local", _fingerprint(local.resolve())
+    if model_id.startswith((".", "/", "~")) or model_id.count("/") != 1:
+        raise HarnessError(f"model {model_id}: no such local folder, and not a hub id (owner/name)")
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+
+    offline = os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
+    try:
+        folder = Path(snapshot_download(model_id, revision=revision, local_files_only=True))
+    except (LocalEntryNotFoundError, HFValidationError, OSError, ValueError):
+        if offline:
+            raise HarnessError(
+                f"model {model_id}: weights are not available locally (HF_HUB_OFFLINE=1 and no "
+                "cached copy); download them first or pass a local folder") from None
+        try:
+            folder = Path(snapshot_download(model_id, revision=revision))
+        except Exception as err:  # noqa: BLE001 - any hub failure is one clear line for the user
+            raise HarnessError(
+                f"model {model_id}: weights are not available locally and could not be "
+                f"downloaded ({type(err).__name__}); download them first or pass a local "
+                "folder") from None
+    return folder, "hub-cache", folder.name
+
+
+def device_name(device: str) -> str:
+    if device.startswith("cuda"):
+        return str(torch.cuda.get_device_name(torch.device(device)))
+    return f"cpu ({platform.machine()}, {torch.get_num_threads()} threads)"
+
+
+def load_model(model_id: str, options: LoadOptions) -> tuple[Any, Any, ModelInfo]:
+    """Load (model, tokenizer, info); the model is in eval mode on its device."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    device = pick_device(options.device)
+    dtype = pick_dtype(options.dtype, device)
+    folder, source, revision = resolve_model(model_id, options.revision)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(
+            folder, trust_remote_code=options.trust_remote_code)
+    except (OSError, ValueError, TypeError) as err:
+        raise HarnessError(f"model {model_id}: no usable tokenizer in {folder} "
+                           f"({type(err).__name__}: {str(err).splitlines()[0][:160]})") from None
+    try:
+        model: Any = AutoModelForCausalLM.from_pretrained(
+            folder, dtype=dtype, trust_remote_code=options.trust_remote_code)
+    except (OSError, ValueError) as err:
+        raise HarnessError(f"model {model_id}: cannot load weights from {folder} "
+                           f"({type(err).__name__}: {str(err).splitlines()[0][:160]})") from None
+    model.to(device).eval()
+    template = getattr(tokenizer, "chat_template", None)
+    info = ModelInfo(
+        model_id=model_id,
+        source=source,
+        path=str(folder),
+        revision=revision,
+        architecture=type(model).__name__,
+        parameters=sum(p.numel() for p in model.parameters()),
+        dtype=str(dtype).removeprefix("torch."),
+        device=device,
+        device_name=device_name(device),
+        trust_remote_code=options.trust_remote_code,
+        chat_template_sha=hashlib.sha256(template.encode()).hexdigest()[:16] if template else None,
+    )
+    return model, tokenizer, info

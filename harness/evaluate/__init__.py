@@ -1,0 +1,1 @@
+"""Run a suite's tasks through an engine and judge the answers."""

@@ -1,0 +1,211 @@
+"""`harness run`: suite → items → prompts → engine → scorer → results folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import resource
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+
+from harness import __version__
+from harness.cache.store import RequestCache, model_key
+from harness.engine.cached import CachedEngine
+from harness.engine.hf import HFEngine
+from harness.engine.loading import LoadOptions, load_model
+from harness.engine.types import EngineStats, ModelInfo
+from harness.evaluate.judging import judge_choices, judge_generations
+from harness.evaluate.options import RunOptions
+from harness.evaluate.requests import Decoding, PromptStyle, choice_requests, generation_requests
+from harness.evaluate.rundir import open_run_dir, release_run_dir
+from harness.prompts.items import build_items
+from harness.results.records import (
+    CacheRecord,
+    ModelRecord,
+    RunRecord,
+    Sample,
+    Settings,
+    SuiteRecord,
+    TaskResult,
+)
+from harness.results.store import git_sha, write_run, write_samples
+from harness.suite.loader import Suite, load_suite
+from harness.suite.schema import TaskDef
+
+__all__ = ["Progress", "RunOptions", "SilentProgress", "run"]
+
+
+class Progress(Protocol):
+    def start(self, description: str, total: int) -> None: ...
+    def advance(self, amount: int) -> None: ...
+
+
+class SilentProgress:
+    def start(self, description: str, total: int) -> None:
+        return None
+
+    def advance(self, amount: int) -> None:
+        return None
+
+
+def select_tasks(suite: Suite, names: tuple[str, ...]) -> list[TaskDef]:
+    return [suite.task(name) for name in names] if names else list(suite.tasks)
+
+
+def template_sha(task: TaskDef) -> str:
+    blob = json.dumps([task.template, task.fewshot_template, task.target_delimiter,
+                       task.tf_choices, task.stop, task.max_new_tokens, task.first_line])
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _stats_copy(stats: EngineStats) -> EngineStats:
+    return EngineStats(stats.prompt_tokens, stats.computed_tokens, stats.generated_tokens,
+                       stats.forward_calls)
+
+
+def run_task(engine: CachedEngine, suite: Suite, task: TaskDef, style: PromptStyle,
+             decoding: Decoding, limit: int | None,
+             progress: Progress) -> tuple[TaskResult, list[Sample]]:
+    pool = build_items(suite, task)
+    items = pool[:limit] if limit else pool
+    before = _stats_copy(engine.engine.stats)
+    started = time.perf_counter()
+    if task.regime == "qa":
+        per_item = generation_requests(engine.tokenizer, task, items, style, decoding, pool)
+        flat = [request for group in per_item for request in group]
+        progress.start(task.name, len(flat))
+        outputs = iter(engine.generate(flat, progress.advance))
+        grouped = [[next(outputs) for _ in group] for group in per_item]
+        samples, primary, metrics = judge_generations(
+            task, items, [group[0].prompt for group in per_item], grouped)
+    else:
+        contexts, requests = choice_requests(engine.tokenizer, task, items, style, pool)
+        progress.start(task.name, len(requests))
+        results = engine.loglikelihood(requests, progress.advance)
+        samples, primary, metrics = judge_choices(items, contexts, results)
+    seconds = time.perf_counter() - started
+    after = engine.engine.stats
+    tokens = {
+        "prompt_tokens": after.prompt_tokens - before.prompt_tokens,
+        "computed_tokens": after.computed_tokens - before.computed_tokens,
+        "generated_tokens": after.generated_tokens - before.generated_tokens,
+    }
+    saved = tokens["prompt_tokens"] + tokens["generated_tokens"] - tokens["computed_tokens"]
+    result = TaskResult(
+        task=task.name, regime=task.regime, language=task.language, n=len(items),
+        template_sha=template_sha(task), num_fewshot=style.shots(task),
+        primary=primary, metrics=metrics, seconds=round(seconds, 3),
+        items_per_s=round(len(items) / seconds, 3) if seconds else 0.0,
+        tokens_saved=max(0, saved), **tokens,
+    )
+    return result, samples
+
+
+def _settings(options: RunOptions, style: PromptStyle, info: ModelInfo) -> Settings:
+    settings = Settings(
+        engine=options.engine, preset=options.preset, chat_template=style.chat,
+        thinking=style.thinking, system_prompt=style.system_prompt,
+        num_fewshot=options.num_fewshot, fewshot_as_multiturn=options.fewshot_as_multiturn,
+        temperature=options.temperature, top_p=options.top_p, top_k=options.top_k,
+        seed=options.seed, repeats=options.repeats, max_new_tokens=options.max_new_tokens,
+        max_thinking_tokens=options.max_thinking_tokens,
+        max_answer_tokens=options.max_answer_tokens, batch_size=options.batch_size,
+        prefix_reuse=options.prefix_reuse, limit=options.limit,
+        cache=options.cache_dir is not None,
+    )
+    shaping = settings.model_dump(exclude={"batch_size", "prefix_reuse", "cache", "limit",
+                                           "prompt_config"})
+    blob = json.dumps([shaping, info.chat_template_sha], sort_keys=True)
+    return settings.model_copy(update={"prompt_config": hashlib.sha256(blob.encode())
+                                       .hexdigest()[:16]})
+
+
+def new_record(options: RunOptions, suite: Suite, tasks: list[TaskDef], info: ModelInfo,
+               style: PromptStyle, run_id: str, signature: str) -> RunRecord:
+    return RunRecord(
+        run_id=run_id, status="running", signature=signature,
+        started=dt.datetime.now(dt.timezone.utc), harness_version=__version__,
+        harness_git_sha=git_sha(), model=ModelRecord(**asdict(info)),
+        suite=SuiteRecord(name=suite.name, version=suite.config.version,
+                          content_hash=suite.content_hash, path=str(options.suite),
+                          tasks=[t.name for t in tasks]),
+        settings=_settings(options, style, info),
+    )
+
+
+def _load(options: RunOptions) -> tuple[Any, Any, ModelInfo]:
+    return load_model(options.model, LoadOptions(options.device, options.dtype, options.revision,
+                                                 options.trust_remote_code))
+
+
+def run(options: RunOptions, progress: Progress | None = None) -> Path:
+    """Evaluate `options.model` on the suite; returns the run folder.
+
+    An interrupted run (crash, kill -9, Ctrl-C) is resumed by the same command: it reuses the
+    run folder and takes every request already computed from the request cache."""
+    options = options.with_preset()
+    options.check()
+    if options.engine == "lm-eval":
+        from harness.interop.lmeval_run import run_with_lm_eval
+
+        return run_with_lm_eval(options, progress)
+    progress = progress or SilentProgress()
+    suite = load_suite(options.suite)
+    tasks = select_tasks(suite, options.tasks)
+    t0 = time.perf_counter()
+    model, tokenizer, info = _load(options)
+    load_seconds = time.perf_counter() - t0
+    cache = RequestCache(options.cache_dir) if options.cache_dir else None
+    engine = CachedEngine(HFEngine(model, tokenizer, info, batch_size=options.batch_size,
+                                   prefix_reuse=options.prefix_reuse), cache)
+    style = PromptStyle.choose(
+        tokenizer, chat=options.chat, thinking=options.thinking,
+        system_prompt=options.system_prompt or suite.config.system_prompt,
+        num_fewshot=options.num_fewshot, multiturn=options.fewshot_as_multiturn,
+        seed=options.seed)
+    decoding = Decoding(options.max_new_tokens, options.temperature, options.top_p,
+                        options.top_k, options.seed, options.repeats,
+                        options.max_thinking_tokens, options.max_answer_tokens)
+    signature = options.signature(model_key(info), suite.content_hash)
+    run_dir, previous = open_run_dir(options.results_dir, options.model, suite.name, signature,
+                                     resume=options.resume)
+    record = new_record(options, suite, tasks, info, style, run_dir.name, signature)
+    if previous is not None:
+        record.started, record.resumed = previous.started, previous.resumed + 1
+    record.load_seconds = round(load_seconds, 3)
+    record.cache = CacheRecord(path=str(cache.path) if cache else None)
+    write_run(run_dir, record)
+    if info.device.startswith("cuda"):
+        torch.cuda.reset_peak_memory_stats()
+    samples: list[Sample] = []
+    try:
+        for task in tasks:
+            result, task_samples = run_task(engine, suite, task, style, decoding, options.limit,
+                                            progress)
+            record.tasks[task.name] = result
+            samples.extend(task_samples)
+            record.cache.hits, record.cache.computed = engine.counts.hits, engine.counts.computed
+            write_samples(run_dir, samples)
+            write_run(run_dir, record)
+    except BaseException as err:
+        record.status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
+        record.cache.hits, record.cache.computed = engine.counts.hits, engine.counts.computed
+        write_run(run_dir, record)
+        release_run_dir(run_dir)
+        raise
+    record.status = "complete"
+    record.finished = dt.datetime.now(dt.timezone.utc)
+    record.total_seconds = round(time.perf_counter() - t0, 3)
+    record.peak_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    if info.device.startswith("cuda"):
+        record.peak_gpu_mb = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    write_run(run_dir, record)
+    release_run_dir(run_dir)
+    if cache:
+        cache.close()
+    return run_dir

@@ -1,0 +1,33 @@
+"""Throughput and memory of a run, summed over its tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.results.records import RunRecord
+
+
+@dataclass(frozen=True)
+class Efficiency:
+    items_per_s: float | None
+    prompt_tokens_per_s: float | None
+    generated_tokens_per_s: float | None
+    peak_rss_mb: float | None
+    peak_gpu_mb: float | None
+
+
+def _rate(amount: int, seconds: float) -> float | None:
+    return amount / seconds if seconds > 0 else None
+
+
+def run_efficiency(run: RunRecord) -> Efficiency:
+    """Items, prompt tokens and generated tokens per second of task time; peak memory."""
+    tasks = run.tasks.values()
+    seconds = sum(t.seconds for t in tasks)
+    return Efficiency(
+        items_per_s=_rate(sum(t.n for t in tasks), seconds),
+        prompt_tokens_per_s=_rate(sum(t.prompt_tokens for t in tasks), seconds),
+        generated_tokens_per_s=_rate(sum(t.generated_tokens for t in tasks), seconds),
+        peak_rss_mb=run.peak_rss_mb or None,
+        peak_gpu_mb=run.peak_gpu_mb,
+    )

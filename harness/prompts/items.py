@@ -1,0 +1,116 @@
+"""Build the items of one task (regime) from a suite's facts, deterministically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+from dataclasses import dataclass
+
+from harness.answer_types import AnswerType
+from harness.errors import HarnessError
+from harness.prompts.render import render_template
+from harness.suite.loader import Suite
+from harness.suite.schema import Fact, TaskDef
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question put to a model, with everything needed to score and audit it."""
+
+    item_id: str
+    task: str
+    regime: str
+    fact_id: str
+    document: str
+    question: str
+    answer: str
+    aliases: tuple[str, ...]
+    answer_type: AnswerType
+    as_of: dt.date
+    evidence: str
+    prompt: str
+    choices: tuple[str, ...] = ()
+    label: int | None = None  # index of the correct choice (mc, tf: 0 = true claim)
+    proposed: str | None = None  # tf: the proposed answer shown in the claim
+    example_prompt: str = ""  # the prompt when this item is shown as a few-shot example
+
+    @property
+    def target(self) -> str:
+        """The correct completion: the answer, or the correct choice."""
+        return self.answer if self.label is None else self.choices[self.label]
+
+
+def _seeded(*parts: str) -> random.Random:
+    digest = hashlib.sha256("\0".join(parts).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def _golds(fact: Fact, task: TaskDef) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
+    """question, answer, aliases, distractors in the task's language."""
+    if task.language == "ko":
+        if not (fact.question_ko and fact.answer_ko and fact.distractors_ko):
+            raise HarnessError(f"fact {fact.id}: task {task.name} needs question_ko/answer_ko/"
+                               "distractors_ko")
+        return fact.question_ko, fact.answer_ko, fact.aliases_ko, fact.distractors_ko
+    return fact.question, fact.answer, fact.aliases, fact.distractors
+
+
+def tf_truth(suite: Suite) -> dict[str, bool]:
+    """Which facts get a true claim: alternate within each document (balanced per article)."""
+    truth: dict[str, bool] = {}
+    for doc_id in suite.documents:
+        ordered = sorted((f for f in suite.facts if f.document == doc_id), key=lambda f: f.id)
+        offset = _seeded(suite.name, doc_id, "tf").randrange(2)
+        for index, fact in enumerate(ordered):
+            truth[fact.id] = (index + offset) % 2 == 0
+    return truth
+
+
+def _build(suite: Suite, task: TaskDef, fact: Fact, truth: dict[str, bool]) -> Item:
+    question, answer, aliases, distractors = _golds(fact, task)
+    doc = suite.documents[fact.document]
+    variables: dict[str, object] = {"question": question, "title": doc.meta.title}
+    if task.with_document:
+        variables["document"] = doc.text.strip()
+    choices: tuple[str, ...] = ()
+    label: int | None = None
+    proposed: str | None = None
+    if task.regime == "mc":
+        options = [answer, *distractors]
+        _seeded(suite.name, task.name, fact.id).shuffle(options)
+        choices, label = tuple(options), options.index(answer)
+    elif task.regime == "tf":
+        is_true = truth[fact.id]
+        proposed = answer if is_true else distractors[_seeded(fact.id, "tf").randrange(3)]
+        variables["proposed"] = proposed
+        choices, label = task.tf_choices, 0 if is_true else 1
+    where = f"{suite.name}/{suite.config.tasks}: {task.name}"
+    prompt = render_template(task.template, where, **variables)
+    example = (render_template(task.fewshot_template, where, **variables)
+               if task.fewshot_template else prompt)
+    return Item(
+        item_id=f"{task.name}:{fact.id}",
+        task=task.name,
+        regime=task.regime,
+        fact_id=fact.id,
+        document=fact.document,
+        question=question,
+        answer=answer,
+        aliases=aliases,
+        answer_type=fact.answer_type,
+        as_of=fact.as_of,
+        evidence=fact.evidence,
+        prompt=prompt,
+        choices=choices,
+        label=label,
+        proposed=proposed,
+        example_prompt=example,
+    )
+
+
+def build_items(suite: Suite, task: TaskDef, limit: int | None = None) -> list[Item]:
+    """Items of `task` in fact order (first `limit` facts when given)."""
+    facts = suite.facts[:limit] if limit else suite.facts
+    truth = tf_truth(suite)
+    return [_build(suite, task, fact, truth) for fact in facts]

@@ -1,0 +1,144 @@
+"""Build the reference models offline: `tiny-exaone4-random` and `tiny-exaone4-memorizer`.
+
+Both are real `Exaone4ForCausalLM` folders (config, safetensors, tokenizer with EXAONE's chat
+template) that load back with AutoModelForCausalLM/AutoTokenizer like any hub model. The
+memorizer is trained for a short while on the suite's closed-book questions and answers: a
+labelled sanity upper bound, not a language model.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from harness.prompts.chat import format_prompt
+from harness.prompts.items import build_items
+from harness.refmodels.configs import exaone4_config
+from harness.refmodels.tokenizer import BOS, EOT, PAD, train_tokenizer
+from harness.suite.loader import Suite
+
+RANDOM_NAME = "tiny-exaone4-random"
+MEMORIZER_NAME = "tiny-exaone4-memorizer"
+TRAINED_TASKS = ("closed_qa", "closed_qa_ko", "mc", "mc_ko", "tf", "tf_ko")
+Log = Callable[[str], None]
+
+
+def corpus(suite: Suite) -> list[str]:
+    """Every text of the suite: documents, fact fields and rendered prompts."""
+    texts = [doc.text for doc in suite.documents.values()]
+    for fact in suite.facts:
+        fields = [fact.question, fact.answer, *fact.aliases, *fact.distractors, fact.evidence,
+                  fact.question_ko or "", fact.answer_ko or "", *fact.aliases_ko,
+                  *(fact.distractors_ko or ())]
+        texts.append("\n".join(fields))
+    for task in suite.tasks:
+        texts.extend(item.prompt for item in build_items(suite, task))
+    return texts
+
+
+def _model(tokenizer: Any, seed: int) -> Any:
+    from transformers import Exaone4ForCausalLM
+
+    torch.manual_seed(seed)
+    ids = tokenizer.convert_tokens_to_ids
+    config = exaone4_config("tiny", vocab_size=len(tokenizer), max_positions=16384,
+                            bos=ids(BOS), eos=ids(EOT), pad=ids(PAD))
+    model: Any = Exaone4ForCausalLM(config)
+    return model.float().eval()
+
+
+def _save(model: Any, tokenizer: Any, out: Path, label: dict[str, Any]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    model.generation_config.eos_token_id = tokenizer.convert_tokens_to_ids(EOT)
+    model.generation_config.pad_token_id = tokenizer.convert_tokens_to_ids(PAD)
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    (out / "reference.json").write_text(json.dumps(label, indent=2) + "\n", encoding="utf-8")
+
+
+def _examples(suite: Suite, tokenizer: Any) -> list[tuple[list[int], int]]:
+    """(token ids, length of the prompt part) for every closed-book item of the suite."""
+    names = {task.name for task in suite.tasks}
+    examples = []
+    for task_name in TRAINED_TASKS:
+        if task_name not in names:
+            continue
+        task = suite.task(task_name)
+        for item in build_items(suite, task):
+            target = item.answer if item.label is None else item.choices[item.label]
+            prompt = format_prompt(tokenizer, item.prompt, system=suite.config.system_prompt)
+            p_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+            full = tokenizer(prompt + target + EOT, add_special_tokens=False)["input_ids"]
+            examples.append((full, len(p_ids)))
+    return examples
+
+
+def train_memorizer(model: Any, examples: list[tuple[list[int], int]], pad_id: int,
+                    steps: int, log: Log) -> float:
+    """Teacher-forced training on the answer tokens only; returns the final loss."""
+    rng = random.Random(0)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.0)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=3e-3, total_steps=steps)
+    model.train()
+    loss_value = float("nan")
+    for step in range(steps):
+        batch = rng.sample(examples, min(32, len(examples)))
+        width = max(len(ids) for ids, _ in batch)
+        ids = torch.full((len(batch), width), pad_id)
+        labels = torch.full((len(batch), width), -100)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, (seq, prompt_len) in enumerate(batch):
+            ids[row, : len(seq)] = torch.tensor(seq)
+            labels[row, prompt_len : len(seq)] = torch.tensor(seq[prompt_len:])
+            mask[row, : len(seq)] = 1
+        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        loss_value = float(loss.detach())
+        if step % 100 == 0 or step == steps - 1:
+            log(f"  step {step + 1}/{steps} loss {loss_value:.4f}")
+    model.eval()
+    return loss_value
+
+
+def _built_for(folder: Path, suite: Suite) -> bool:
+    label = folder / "reference.json"
+    if not label.is_file():
+        return False
+    data = json.loads(label.read_text(encoding="utf-8"))
+    return bool(data.get("suite_hash") == suite.content_hash)
+
+
+def build_reference_models(suite: Suite, out_dir: Path, *, steps: int = 600,
+                           force: bool = False, log: Log = print) -> list[Path]:
+    """Build both reference models under `out_dir` (skipped when already built)."""
+    torch.manual_seed(0)
+    random_dir, memo_dir = out_dir / RANDOM_NAME, out_dir / MEMORIZER_NAME
+    if not force and all(_built_for(d, suite) for d in (random_dir, memo_dir)):
+        log(f"reference models already built for this suite in {out_dir}")
+        return [random_dir, memo_dir]
+    started = time.perf_counter()
+    tokenizer = train_tokenizer(corpus(suite))
+    log(f"tokenizer: {len(tokenizer)} tokens (byte-level BPE on suite {suite.name})")
+    label = {"suite": suite.name, "suite_hash": suite.content_hash, "architecture": "Exaone4"}
+    _save(_model(tokenizer, seed=0), tokenizer, random_dir,
+          {**label, "kind": "random", "note": "randomly initialised; a chance-level baseline"})
+    log(f"built {random_dir}")
+    model = _model(tokenizer, seed=1)
+    examples = _examples(suite, tokenizer)
+    log(f"training memorizer on {len(examples)} closed-book examples for {steps} steps")
+    loss = train_memorizer(model, examples, tokenizer.convert_tokens_to_ids(PAD), steps, log)
+    _save(model, tokenizer, memo_dir, {
+        **label, "kind": "memorizer", "steps": steps, "final_loss": round(loss, 5),
+        "trained_tasks": list(TRAINED_TASKS),
+        "note": "trained on the suite's closed-book answers: a sanity upper bound, not a model"})
+    log(f"built {memo_dir} in {time.perf_counter() - started:.0f} s")
+    return [random_dir, memo_dir]

@@ -1,0 +1,1 @@
+"""A static, self-contained HTML report of a results folder."""

@@ -1,0 +1,203 @@
+"""Type-aware comparison of an extracted answer with the gold answer and its aliases.
+
+Numeric types (number, percent, money, duration, year, date) compare values: CORRECT when the
+values the prediction states are exactly the values of some gold writing ("2004 and 2005" needs
+both), INCORRECT on a near miss ("value-mismatch"), on a gold value stated next to a different one
+("contradiction": "25% or 15%") or on a partial answer ("missing-value"). Other types compare
+tokens (see `textmatch`, `names`, `yesno`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from harness.answer_types import AnswerType
+from harness.scoring.dates import DateValue
+from harness.scoring.infer import infer_answer_type
+from harness.scoring.names import match_person
+from harness.scoring.quantities import Duration, Money, Quantities, extract_quantities
+from harness.scoring.textmatch import TextResult, match_text
+from harness.scoring.yesno import match_yes_no
+
+NUMERIC_TYPES = frozenset({
+    AnswerType.NUMBER, AnswerType.PERCENT, AnswerType.MONEY, AnswerType.DURATION,
+    AnswerType.YEAR, AnswerType.DATE,
+})
+# Failure rules from most to least informative, to report the best one over all gold writings.
+_FAILURE_ORDER = ("contradiction", "negated", "missing-value", "value-mismatch", "name-mismatch",
+                  "no-value", "no-polarity", "no-name", "no-match")
+
+
+_LAW_YEAR_PATTERNS = (
+    re.compile(r"\s+of\s+[12]\d{3}\s*$", re.IGNORECASE),
+    re.compile(r"^\s*[12]\d{3}\s*년?\s+"),
+    re.compile(r"^\s*(?:the\s+)?[12]\d{3}\s+", re.IGNORECASE),
+)
+_SECTION_EN = re.compile(r"(?:section|sec\.?|article|art\.?|§)\s*(\d+)", re.IGNORECASE)
+_SECTION_KO = re.compile(r"(?:제\s*)?(\d+)\s*조(?!원)")
+_YEAR = re.compile(r"(?<!\d)([12]\d{3})(?!\d)")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    correct: bool
+    rule: str
+
+
+def _items(q: Quantities, answer_type: AnswerType) -> list[Any]:
+    if answer_type is AnswerType.PERCENT:
+        return list(q.percents)
+    if answer_type is AnswerType.MONEY:
+        return list(q.money)
+    if answer_type is AnswerType.DURATION:
+        return list(q.durations)
+    if answer_type is AnswerType.YEAR:
+        return list(q.years)
+    if answer_type is AnswerType.DATE:
+        return list(q.dates)
+    return list(q.numbers) or [Fraction(y) for y in q.years]
+
+
+def _bare(q: Quantities, answer_type: AnswerType) -> list[Any]:
+    """Plain numbers standing in for a percent/money/duration whose unit the answer left out."""
+    if answer_type is AnswerType.PERCENT:
+        return list(q.numbers)
+    if answer_type is AnswerType.MONEY:
+        return [Money(n, None) for n in q.numbers]
+    if answer_type is AnswerType.DURATION:
+        return [Duration(n, "") for n in q.numbers]
+    return []
+
+
+def _equal_fn(answer_type: AnswerType, golds: Sequence[Quantities]) -> Callable[[Any, Any], bool]:
+    if answer_type is AnswerType.MONEY:
+        def money_eq(p: Money, g: Money) -> bool:
+            same_currency = p.currency is None or g.currency is None or p.currency == g.currency
+            return p.value == g.value and same_currency
+        return money_eq
+    if answer_type is AnswerType.DURATION:
+        def duration_eq(p: Duration, g: Duration) -> bool:
+            return p.value == g.value if p.unit == "" else p.base == g.base
+        return duration_eq
+    if answer_type is AnswerType.DATE:
+        known = {(d.month, d.day, d.year) for q in golds for d in q.dates if d.year is not None}
+
+        def date_eq(p: DateValue, g: DateValue) -> bool:
+            if p.month != g.month or (g.day is not None and p.day != g.day):
+                return False
+            if g.year is not None:
+                return p.year == g.year
+            years = {y for (m, d, y) in known if m == g.month and d == g.day}
+            return p.year is None or not years or p.year in years
+        return date_eq
+    return lambda p, g: bool(p == g)
+
+
+def _match_values(pred: list[Any], gold: list[Any], eq: Callable[[Any, Any], bool]) -> str:
+    matched = [g for g in gold if any(eq(p, g) for p in pred)]
+    stray = [p for p in pred if not any(eq(p, g) for g in gold)]
+    if stray:
+        return "contradiction" if matched else "value-mismatch"
+    if len(matched) < len(gold):
+        return "missing-value"
+    return "value-match"
+
+
+def _compare_numeric(pred: str, golds: Sequence[str], answer_type: AnswerType) -> Comparison:
+    """Value comparison against each gold writing; a writing that holds no value of
+    `answer_type` is compared as the type it looks like ("one-third" for a percent fact), and
+    one that holds no value at all as text ("Wednesday last week" for a date)."""
+    pq = extract_quantities(pred)
+    gqs = [extract_quantities(g) for g in golds]
+    failures: list[str] = []
+    for gold, gq in zip(golds, gqs, strict=True):
+        kind = answer_type
+        if not _items(gq, kind):
+            inferred = infer_answer_type(gold)
+            kind = inferred if inferred in NUMERIC_TYPES else kind
+        gold_items = _items(gq, kind)
+        if not gold_items:
+            text = match_text(pred, [gold])
+            if text.correct:
+                return Comparison(True, f"text-{text.rule}")
+            failures.append(text.rule)
+            continue
+        pred_items, how = _items(pq, kind), ""
+        if not pred_items:
+            pred_items, how = _bare(pq, kind), "bare-number-"
+        if not pred_items:
+            failures.append("no-value")
+            continue
+        outcome = _match_values(pred_items, gold_items, _equal_fn(kind, gqs))
+        if outcome == "value-match":
+            return Comparison(True, how + outcome)
+        failures.append(outcome)
+    return Comparison(False, _best_failure(failures))
+
+
+def _best_failure(failures: Sequence[str]) -> str:
+    for rule in _FAILURE_ORDER:
+        if rule in failures:
+            return rule
+    return failures[0] if failures else "no-match"
+
+
+def _law_variants(gold: str) -> list[str]:
+    """A statute may be named without its year: "Trade Expansion Act of 1962" -> "... Act"."""
+    out = [gold]
+    for pattern in _LAW_YEAR_PATTERNS:
+        stripped = pattern.sub("", gold).strip()
+        if stripped and stripped != gold and any(c.isalpha() for c in stripped):
+            out.append(stripped)
+    return out
+
+
+def _law_numbers(text: str) -> tuple[set[str], set[str]]:
+    """Section/article numbers and years named in a statute reference."""
+    sections = set(_SECTION_EN.findall(text)) | set(_SECTION_KO.findall(text))
+    return sections, set(_YEAR.findall(text))
+
+
+def _compare_law(pred: str, golds: Sequence[str]) -> Comparison:
+    gold_sections: set[str] = set()
+    gold_years: set[str] = set()
+    for g in golds:
+        s, y = _law_numbers(g)
+        gold_sections |= s
+        gold_years |= y
+    sections, years = _law_numbers(pred)
+    conflict = bool(gold_sections and sections - gold_sections) or bool(
+        gold_years and years - gold_years
+    )
+    variants = [v for g in golds for v in _law_variants(g)]
+    result = match_text(pred, variants)
+    if conflict:
+        return Comparison(False, "contradiction" if result.correct else "value-mismatch")
+    return Comparison(result.correct, result.rule)
+
+
+def compare(pred: str, golds: Sequence[str], answer_type: AnswerType) -> Comparison:
+    """Compare extracted answer `pred` with the gold writings `golds` as `answer_type`."""
+    if answer_type in NUMERIC_TYPES:
+        return _compare_numeric(pred, golds, answer_type)
+    result: TextResult
+    if answer_type is AnswerType.PERSON:
+        result = match_person(pred, golds)
+    elif answer_type is AnswerType.YES_NO:
+        result = match_yes_no(pred, golds)
+    elif answer_type is AnswerType.LAW:
+        return _compare_law(pred, golds)
+    else:
+        result = match_text(pred, golds)
+        if not result.correct and answer_type is AnswerType.PHRASE:
+            pure = [g for g in golds if extract_quantities(g).is_pure()]
+            pure_type = infer_answer_type(pure[0]) if pure else AnswerType.PHRASE
+            if pure_type in NUMERIC_TYPES:
+                numeric = _compare_numeric(pred, pure, pure_type)
+                if numeric.correct:
+                    return Comparison(True, f"{pure_type.value}-{numeric.rule}")
+    return Comparison(result.correct, result.rule)

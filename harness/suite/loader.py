@@ -1,0 +1,163 @@
+"""Load a suite folder into typed objects; every problem is reported as file:line: field: what."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from harness.errors import HarnessError
+from harness.suite.files import line_of, load_yaml, read_text, resolve_inside
+from harness.suite.schema import DocumentMeta, Fact, SuiteConfig, TaskDef, TaskFile
+
+
+class SuiteLoadError(HarnessError):
+    """Raised with every problem found; str() is the first one, `.problems` holds all."""
+
+    def __init__(self, problems: list[str]) -> None:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        super().__init__(problems[0] + more)
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Document:
+    meta: DocumentMeta
+    text: str
+
+
+@dataclass(frozen=True)
+class Suite:
+    root: Path
+    config: SuiteConfig
+    documents: dict[str, Document]
+    facts: tuple[Fact, ...]
+    tasks: tuple[TaskDef, ...]
+    content_hash: str
+    fact_lines: dict[str, str] = field(default_factory=dict)  # fact id -> "file:line"
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def task(self, name: str) -> TaskDef:
+        for task in self.tasks:
+            if task.name == name:
+                return task
+        known = ", ".join(t.name for t in self.tasks)
+        raise HarnessError(f"suite {self.name}: no task {name!r} (tasks: {known})")
+
+
+def _describe(err: ValidationError, where: str, node: yaml.Node | None = None) -> list[str]:
+    problems = []
+    for item in err.errors():
+        loc = tuple(item["loc"])
+        line = line_of(node, loc) if node is not None else None
+        at = f"{where}:{line}" if line else where
+        field_name = ".".join(str(part) for part in loc) or "(top level)"
+        problems.append(f"{at}: {field_name}: {item['msg']}")
+    return problems
+
+
+def _parse_yaml_model(path: Path, model: type[BaseModel]) -> Any:
+    data, node = load_yaml(path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise SuiteLoadError(_describe(err, str(path), node)) from err
+
+
+def _parse_facts(path: Path, label: str, problems: list[str]) -> list[tuple[Fact, str]]:
+    facts = []
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{label}:{number}"
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as err:
+            problems.append(f"{where}: malformed JSON: {err.msg} (column {err.colno})")
+            continue
+        try:
+            facts.append((Fact.model_validate(data), where))
+        except ValidationError as err:
+            fact_id = data.get("id", "?") if isinstance(data, dict) else "?"
+            problems.extend(f"{p} (fact {fact_id})" for p in _describe(err, where))
+    return facts
+
+
+def _content_hash(root: Path, files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def load_suite(path: Path | str) -> Suite:
+    """Load `path` (a suite folder or its suite.yaml). Raises SuiteLoadError/HarnessError."""
+    root = Path(path)
+    if root.is_file():
+        root = root.parent
+    suite_file = root / "suite.yaml"
+    if not suite_file.is_file():
+        raise HarnessError(f"{root}: not a suite folder (no suite.yaml)")
+    root = root.resolve()
+    label_root = Path(path) if Path(path).is_dir() else Path(path).parent
+    config: SuiteConfig = _parse_yaml_model(suite_file, SuiteConfig)
+    problems: list[str] = []
+    files = [suite_file.resolve()]
+
+    documents: dict[str, Document] = {}
+    for index, meta in enumerate(config.documents):
+        where = f"{label_root / 'suite.yaml'}: documents.{index}.file"
+        doc_path = resolve_inside(root, meta.file, where=where)
+        if meta.id in documents:
+            problems.append(
+                f"{label_root / 'suite.yaml'}: documents.{index}.id: duplicate {meta.id!r}")
+        documents[meta.id] = Document(meta, read_text(doc_path))
+        files.append(doc_path)
+
+    task_path = resolve_inside(root, config.tasks, where=f"{label_root / 'suite.yaml'}: tasks")
+    task_file: TaskFile = _parse_yaml_model(task_path, TaskFile)
+    files.append(task_path)
+    seen_tasks: set[str] = set()
+    for task in task_file.tasks:
+        if task.name in seen_tasks:
+            problems.append(f"{task_path}: tasks: duplicate task name {task.name!r}")
+        seen_tasks.add(task.name)
+
+    facts: list[Fact] = []
+    fact_lines: dict[str, str] = {}
+    for index, rel in enumerate(config.facts):
+        fact_path = resolve_inside(root, rel, where=f"{label_root / 'suite.yaml'}: facts.{index}")
+        files.append(fact_path)
+        for fact, where in _parse_facts(fact_path, str(label_root / rel), problems):
+            if fact.id in fact_lines:
+                problems.append(
+                    f"{where}: id: duplicate fact id {fact.id!r} ({fact_lines[fact.id]})")
+                continue
+            if fact.document not in documents:
+                problems.append(f"{where}: document: unknown document {fact.document!r}")
+            fact_lines[fact.id] = where
+            facts.append(fact)
+    if not facts and not problems:
+        problems.append(f"{label_root / 'suite.yaml'}: facts: the facts files hold no facts")
+    if problems:
+        raise SuiteLoadError(problems)
+    return Suite(
+        root=root,
+        config=config,
+        documents=documents,
+        facts=tuple(facts),
+        tasks=task_file.tasks,
+        content_hash=_content_hash(root, files),
+        fact_lines=fact_lines,
+    )

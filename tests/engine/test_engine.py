@@ -1,0 +1,85 @@
+"""The engine's fast paths compute the same numbers as the plain path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.engine.hf import HFEngine
+from harness.engine.loading import LoadOptions, load_model
+from harness.engine.prefix import group_by_prefix
+from harness.errors import HarnessError
+from harness.evaluate.requests import PromptStyle, choice_requests, generation_requests
+from harness.prompts.items import build_items
+
+
+@pytest.fixture(scope="module")
+def loaded(memorizer_model: Path):  # type: ignore[no-untyped-def]
+    return load_model(str(memorizer_model), LoadOptions(device="cpu", dtype="float32"))
+
+
+def _style(tokenizer) -> PromptStyle:  # type: ignore[no-untyped-def]
+    return PromptStyle.choose(tokenizer, chat=None, thinking=False, system_prompt=None,
+                              max_new_tokens=None)
+
+
+@pytest.mark.parametrize("task", ["mc", "mc_open", "tf"])
+def test_prefix_reuse_and_batch_size_do_not_change_logliks(loaded, suite, task) -> None:  # type: ignore[no-untyped-def]
+    model, tok, info = loaded
+    items = build_items(suite, suite.task(task), limit=12)
+    _, requests = choice_requests(tok, suite.task(task), items, _style(tok))
+    plain = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False).loglikelihood(requests)
+    for batch_size in (1, 8, None):
+        engine = HFEngine(model, tok, info, batch_size=batch_size, prefix_reuse=True)
+        fast = engine.loglikelihood(requests)
+        assert max(abs(a.logprob - b.logprob) for a, b in zip(plain, fast, strict=True)) <= 1e-4
+        assert [a.is_greedy for a in plain] == [b.is_greedy for b in fast]
+        assert engine.stats.tokens_saved > 0
+
+
+@pytest.mark.parametrize("task", ["closed_qa", "open_qa"])
+def test_prefix_reuse_keeps_greedy_text(loaded, suite, task) -> None:  # type: ignore[no-untyped-def]
+    model, tok, info = loaded
+    items = build_items(suite, suite.task(task), limit=10)
+    requests = generation_requests(tok, suite.task(task), items, _style(tok))
+    plain = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False).generate(requests)
+    fast_engine = HFEngine(model, tok, info, batch_size=4, prefix_reuse=True)
+    fast = fast_engine.generate(requests)
+    assert [r.text for r in plain] == [r.text for r in fast]
+    assert [r.generated_tokens for r in plain] == [r.generated_tokens for r in fast]
+    if task == "open_qa":
+        assert fast_engine.stats.tokens_saved > 1000
+
+
+def test_generation_stops_at_stop_string(loaded, suite) -> None:  # type: ignore[no-untyped-def]
+    model, tok, info = loaded
+    items = build_items(suite, suite.task("closed_qa"), limit=3)
+    requests = generation_requests(tok, suite.task("closed_qa"), items, _style(tok))
+    for result in HFEngine(model, tok, info).generate(requests):
+        assert "\n" not in result.text and result.generated_tokens <= 32
+
+
+def test_prefix_groups() -> None:
+    doc = list(range(100))
+    seqs = [doc + [1, 2], doc + [3, 4, 5], [7, 8, 9], [7, 8, 10], [50]]
+    groups = {g.members: g.prefix_len for g in group_by_prefix(seqs)}
+    assert groups[(0, 1)] == 100
+    assert groups[(2, 3)] == 2
+    assert groups[(4,)] == 0
+    assert all(g.prefix_len == 0 for g in group_by_prefix(seqs, enabled=False))
+
+
+def test_unknown_model_offline_is_one_clear_error(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(HarnessError, match="not available locally"):
+        load_model("no-such-org/no-such-model-xyz", LoadOptions())
+
+
+def test_cuda_without_gpu_is_refused() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(HarnessError, match="no CUDA device"):
+        load_model("unused", LoadOptions(device="cuda"))

@@ -1,0 +1,96 @@
+"""`harness score` through Typer's CliRunner on a fresh app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from harness.cli.score import register
+
+
+@pytest.fixture()
+def app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        """Test app."""
+
+    register(app)
+    return app
+
+
+@pytest.fixture()
+def predictions(tmp_path: Path) -> Path:
+    rows = [
+        {"id": "tariff-024", "prediction": "25%", "answer": "25 percent",
+         "answer_type": "percent"},
+        {"id": "tariff-024", "prediction": "<think>...", "answer": "25 percent"},
+        {"id": "chung-x", "prediction": "정 장관", "answer": "정동영", "answer_type": "person"},
+        {"id": "tariff-003", "prediction": "Aug. 15", "answer": "Aug. 1",
+         "aliases": ["August 1"]},
+    ]
+    path = tmp_path / "preds.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_jsonl_output(app: typer.Typer, predictions: Path) -> None:
+    result = CliRunner().invoke(app, ["score", str(predictions)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["verdict"] for r in rows] == ["correct", "not_attempted", "correct", "incorrect"]
+    assert rows[2]["extracted"] == "정 장관"
+    assert rows[3]["rule"] == "date:value-mismatch"
+    assert rows[0]["answer_type"] == "percent" and "aliases" in rows[3]
+
+
+def test_json_output(app: typer.Typer, predictions: Path) -> None:
+    result = CliRunner().invoke(app, ["score", str(predictions), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["summary"]["n"] == 4
+    assert report["summary"]["accuracy"] == 0.5
+    assert report["summary"]["accuracy_ci_low"] <= 0.5 <= report["summary"]["accuracy_ci_high"]
+    assert report["verdicts"] == {"correct": 2, "incorrect": 1, "not_attempted": 1}
+    assert set(report["by_answer_type"]) == {"percent", "person", "date"}
+    assert report["errors"] == 0
+
+
+def test_md_output(app: typer.Typer, predictions: Path) -> None:
+    result = CliRunner().invoke(app, ["score", str(predictions), "--format", "md"])
+    assert result.exit_code == 0, result.output
+    assert "| accuracy | 50.0 | [" in result.stdout
+    assert "| person | 1 | 100.0 |" in result.stdout
+
+
+def test_bad_lines_go_to_stderr_and_exit_2(app: typer.Typer, tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"prediction": "Seoul", "answer": "Seoul"}\n{oops\n{"answer": "x"}\n')
+    result = CliRunner().invoke(app, ["score", str(path)])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout.strip())["verdict"] == "correct"
+    errors = result.stderr.strip().splitlines()
+    assert errors[0].startswith(f"{path}:2: json: invalid JSON")
+    assert errors[1] == f"{path}:3: prediction: missing (a string is required)"
+
+
+def test_missing_file_is_one_line_exit_2(app: typer.Typer, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["score", str(tmp_path / "missing.jsonl")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {tmp_path / 'missing.jsonl'}: no such file"
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_help_explains(app: typer.Typer) -> None:
+    result = CliRunner().invoke(app, ["score", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for words in ("PREDICTIONS", "not_attempted", "aliases", "answer_type", "--format",
+                  "jsonl", "95%", "exits with status 2"):
+        assert words in result.stdout, words
