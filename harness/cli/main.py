@@ -8,7 +8,7 @@ import sys
 import typer
 
 from harness import __version__
-from harness.cli import leaderboard, run, tasks
+from harness.cli import bench, compare, interop, leaderboard, report, run, score, tasks
 from harness.cli.common import fail
 from harness.errors import HarnessError
 
@@ -20,16 +20,12 @@ app = typer.Typer(
 )
 app.command("run")(run.run_command)
 app.command("leaderboard")(leaderboard.leaderboard_command)
+app.command("bench")(bench.bench_command)
 app.add_typer(tasks.app, name="tasks")
 
 
-def _register_optional() -> None:
-    from harness.cli import score
-
-    score.register(app)
-
-
-_register_optional()
+for module in (score, compare, report, interop):
+    module.register(app)
 
 
 def _version(value: bool) -> None:

@@ -23,22 +23,23 @@ class OutputFormat(str, Enum):
     md = "md"
 
 
-_HELP = """Judge every prediction in PREDICTIONS as correct, incorrect or not_attempted.
-
-PREDICTIONS is a JSONL file, one object a line: `prediction` and `answer` are required;
-`aliases` (list of other correct writings), `answer_type` (number, percent, money, date, year,
-duration, person, organization, place, law, phrase, yes_no; inferred from the answer when absent
-or unknown), `question` and `id` are optional. Rows with the same `id` are one cluster in the
-bootstrap.
-
-The answer is extracted first (reasoning in <think>...</think> dropped, an unterminated <think>
-is not_attempted; "Answer:", markdown, quotes dropped; first line and sentence kept), then
-compared by answer type: numbers, percents, money, dates, years and durations by value (English
-and Korean), names by tokens (titles and Korean particles ignored), yes/no by polarity.
-
-A malformed line is reported on stderr as PATH:LINE: field: problem, the other lines are still
-scored, and the command exits with status 2 at the end.
-"""
+_HELP = "\n\n".join((
+    "Judge every prediction in PREDICTIONS as correct, incorrect or not_attempted.",
+    "PREDICTIONS is a JSONL file, one object a line: `prediction` and `answer` are required; "
+    "`aliases` (list of other correct writings), `answer_type` (number, percent, money, date, "
+    "year, duration, person, organization, place, law, phrase, yes_no; inferred from the answer "
+    "when absent or unknown), `question` and `id` are optional. Rows with the same `id` form "
+    "one cluster in the bootstrap.",
+    "The answer is extracted first (reasoning in <think>...</think> dropped; an unterminated "
+    "<think> is not_attempted; \"Answer:\", markdown and quotes dropped; the first line and "
+    "sentence kept), then compared by answer type: numbers, percents, money, dates, years and "
+    "durations by value (English and Korean), names by tokens (titles and Korean particles "
+    "ignored), yes/no by polarity. Refusals (\"I don't know\", \"모르겠습니다\") are "
+    "not_attempted.",
+    "A malformed line is reported on stderr as PATH:LINE: field: problem, the other lines are "
+    "still scored, and the command exits with status 2 at the end. A missing file is one error "
+    "line and exit status 2.",
+))
 
 _FORMAT_HELP = (
     "jsonl: every valid input line echoed with `verdict`, `extracted` and `rule` added. "
@@ -112,7 +113,8 @@ def _markdown(report: dict[str, Any]) -> str:
 
 def score_command(
     predictions: Annotated[Path, typer.Argument(
-        help="Predictions JSONL file (see above for the fields).", show_default=False)],
+        help="Predictions JSONL file (see above for the fields).", show_default=False,
+        metavar="PREDICTIONS")],
     fmt: Annotated[OutputFormat, typer.Option("--format", help=_FORMAT_HELP)] = OutputFormat.jsonl,
 ) -> None:
     try:

@@ -89,16 +89,18 @@ class RowDecoder:
 
     def answer_text(self) -> str:
         text = self._text()
-        if self.req.thinking:
-            return text.split(THINK_END, 1)[1] if THINK_END in text else ""
+        if self.req.thinking:  # the answer starts after `</think>` and its blank lines
+            return text.split(THINK_END, 1)[1].lstrip() if THINK_END in text else ""
         return text
 
     def result(self, prompt_tokens: int) -> GenResult:
         text = self._text()
         head, sep, answer = text.partition(THINK_END) if self.req.thinking else ("", "", text)
-        cut = min((answer.find(s) for s in self.req.stop if s in answer), default=-1)
+        body = answer.lstrip() if sep else answer
+        cut = min((body.find(s) for s in self.req.stop if s in body), default=-1)
         if cut >= 0:
-            answer = answer[:cut]
+            body = body[:cut]
+        answer = answer[: len(answer) - len(answer.lstrip())] + body if sep else body
         return GenResult(head + sep + answer, prompt_tokens, len(self.ids),
                          self.finish or "length", self.thinking_tokens, self.answer_tokens,
                          self.closed_by_budget)

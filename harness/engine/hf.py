@@ -10,7 +10,7 @@ import torch
 
 from harness.engine.batching import rows_per_batch
 from harness.engine.decode import RowDecoder
-from harness.engine.prefix import group_by_prefix
+from harness.engine.prefix import Batch, Prefix, PrefixGroup, group_by_prefix
 from harness.engine.types import (
     EngineStats,
     GenRequest,
@@ -91,44 +91,102 @@ class HFEngine:
         return int(bos) if bos is not None else next(iter(self.eos_ids), self.pad_id)
 
     # -- forward ------------------------------------------------------------------------
-    def _prefix_cache(self, prefix: list[int]) -> tuple[Any, Any]:
-        ids = torch.tensor([prefix], device=self.device)
-        out = self.model(input_ids=ids, use_cache=True, logits_to_keep=1)
-        self.stats.computed_tokens += len(prefix)
-        self.stats.forward_calls += 1
-        return out.cache, out.logits[:, -1]
+    @staticmethod
+    def _left_pad(rows: Sequence[list[int]], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
+        width = max(len(r) for r in rows)
+        ids = torch.full((len(rows), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, row in enumerate(rows):
+            if row:
+                ids[i, width - len(row) :] = torch.tensor(row)
+                mask[i, width - len(row) :] = 1
+        return ids, mask
 
-    def _expand(self, cache: Any, rows: int) -> Any:
+    def _prefixes(self, prefixes: Sequence[list[int]]) -> Prefix:
+        """Run several groups' shared prefixes in one left-padded forward pass."""
+        ids, mask = self._left_pad(prefixes, self.pad_id)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        ids, mask, positions = (t.to(self.device) for t in (ids, mask, positions))
+        out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions,
+                         use_cache=True, logits_to_keep=1)
+        self.stats.computed_tokens += sum(len(p) for p in prefixes)
+        self.stats.forward_calls += 1
+        lengths = torch.tensor([len(p) for p in prefixes], device=self.device)
+        return Prefix(out.cache, mask, lengths)
+
+    def _gather(self, cache: Any, index: torch.Tensor) -> Any:
+        """A fresh cache whose row i is the prefix cache's row index[i]."""
         from transformers import DynamicCache
 
         fresh = DynamicCache(config=self.model.config)
-        for index, layer in enumerate(cache.layers):
-            fresh.update(layer.keys.expand(rows, -1, -1, -1), layer.values.expand(rows, -1, -1, -1),
-                         index)
+        for layer_index, layer in enumerate(cache.layers):
+            fresh.update(layer.keys.index_select(0, index), layer.values.index_select(0, index),
+                         layer_index)
         return fresh
 
     def _forward_rows(
-        self, rows: Sequence[list[int]], prefix: tuple[Any, int] | None, keep: int
+        self, rows: Sequence[list[int]], prefix: Prefix | None, groups: Sequence[int], keep: int
     ) -> tuple[torch.Tensor, Any, torch.Tensor, torch.Tensor]:
-        """Left-pad `rows`, run them after the cached prefix; returns logits of the last
-        `keep` positions, the cache, the attention mask and the last position ids."""
-        width = max(len(r) for r in rows)
-        ids = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, row in enumerate(rows):
-            ids[i, width - len(row) :] = torch.tensor(row)
-            mask[i, width - len(row) :] = 1
-        offset = prefix[1] if prefix else 0
-        positions = (mask.cumsum(-1) - 1).clamp(min=0) + offset
-        cache = self._expand(prefix[0], len(rows)) if prefix else None
-        if prefix:
-            mask = torch.cat([torch.ones((len(rows), offset), dtype=torch.long), mask], dim=1)
-        mask, ids, positions = (t.to(self.device) for t in (mask, ids, positions))
+        """Left-pad `rows` and run each after its group's cached prefix; returns logits of the
+        last `keep` positions, the cache, the attention mask and the last position ids."""
+        ids, mask = self._left_pad(rows, self.pad_id)
+        ids, mask = ids.to(self.device), mask.to(self.device)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        cache = None
+        if prefix is not None:
+            index = torch.tensor(groups, device=self.device)
+            cache = self._gather(prefix.cache, index)
+            positions = positions + prefix.lengths.index_select(0, index)[:, None]
+            mask = torch.cat([prefix.mask.index_select(0, index), mask], dim=1)
         out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, cache=cache,
                          use_cache=True, logits_to_keep=keep)
         self.stats.computed_tokens += sum(len(r) for r in rows)
         self.stats.forward_calls += 1
         return out.logits, out.cache, mask, positions[:, -1:]
+
+    def _batches(self, sequences: Sequence[list[int]]) -> list[Batch]:
+        """Prefix groups packed into batches: up to a batch of groups share one prefix pass,
+        then their rows (the sequences after the prefix) run in chunks."""
+        groups = group_by_prefix(sequences, enabled=self.prefix_reuse)
+        plain = [i for g in groups if g.prefix_len == 0 for i in g.members]
+        shared = sorted((g for g in groups if g.prefix_len), key=lambda g: -g.prefix_len)
+        batches: list[Batch] = []
+        if plain:
+            batches.append(Batch([], [(0, i) for i in plain], 0))
+        pending: list[PrefixGroup] = []
+        for group in shared:
+            limit = self._rows_limit(pending[0].prefix_len if pending else group.prefix_len)
+            if pending and len(pending) >= limit:
+                batches.append(self._batch(pending))
+                pending = []
+            pending.append(group)
+        if pending:
+            batches.append(self._batch(pending))
+        return batches
+
+    @staticmethod
+    def _batch(groups: list[PrefixGroup]) -> Batch:
+        members = [(g_index, i) for g_index, g in enumerate(groups) for i in g.members]
+        return Batch([g.prefix_len for g in groups], members, max(g.prefix_len for g in groups),
+                     [g.members[0] for g in groups])
+
+    def _rows_limit(self, tokens: int) -> int:
+        return rows_per_batch(self.model.config, tokens, self.info, self.batch_size)
+
+    def _chunks(self, batch: Batch, rows: dict[int, list[int]], extra: int = 0
+                ) -> list[list[tuple[int, int]]]:
+        order = sorted(batch.members, key=lambda m: -len(rows[m[1]]))
+        chunks: list[list[tuple[int, int]]] = []
+        current: list[tuple[int, int]] = []
+        for member in order:
+            width = len(rows[(current or [member])[0][1]]) + extra
+            if current and len(current) >= self._rows_limit(batch.max_prefix + width):
+                chunks.append(current)
+                current = []
+            current.append(member)
+        if current:
+            chunks.append(current)
+        return chunks
 
     # -- log-likelihood -----------------------------------------------------------------
     @torch.inference_mode()
@@ -140,17 +198,18 @@ class HFEngine:
         pairs = [self._truncate(c, k) for c, k in pairs]
         self.stats.prompt_tokens += sum(len(c) + len(k) - 1 for c, k in pairs)
         results: dict[int, LoglikResult] = {}
-        for prefix_len, members in self._plan([c for c, _ in pairs]):
-            prefix = None
-            if prefix_len:
-                cache, _ = self._prefix_cache(pairs[members[0]][0][:prefix_len])
-                prefix = (cache, prefix_len)
-            rows = {i: (pairs[i][0] + pairs[i][1])[prefix_len:-1] for i in members}
-            for chunk in self._chunks(members, rows, prefix_len):
-                keep = max(len(pairs[i][1]) for i in chunk)
-                logits, _, _, _ = self._forward_rows([rows[i] for i in chunk], prefix, keep)
+        for batch in self._batches([c for c, _ in pairs]):
+            prefix = self._prefixes([pairs[i][0][:n] for n, i in
+                                     zip(batch.prefix_lens, batch.leaders, strict=True)]
+                                    ) if batch.prefix_lens else None
+            rows = {i: (pairs[i][0] + pairs[i][1])[batch.prefix_of(g) :-1]
+                    for g, i in batch.members}
+            for chunk in self._chunks(batch, rows):
+                keep = max(len(pairs[i][1]) for _, i in chunk)
+                logits, _, _, _ = self._forward_rows([rows[i] for _, i in chunk], prefix,
+                                                     [g for g, _ in chunk], keep)
                 logprobs = torch.log_softmax(logits.float(), dim=-1)
-                for row, i in enumerate(chunk):
+                for row, (_, i) in enumerate(chunk):
                     cont = pairs[i][1]
                     lp = logprobs[row, keep - len(cont) :]
                     target = torch.tensor(cont, device=lp.device)
@@ -167,30 +226,6 @@ class HFEngine:
         overflow = len(context) + len(cont) - 1 - self.max_length
         return (context[overflow:], cont) if overflow > 0 else (context, cont)
 
-    def _plan(self, sequences: Sequence[list[int]]) -> list[tuple[int, tuple[int, ...]]]:
-        """Prefix groups; sequences without a shared prefix are pooled into one plain group."""
-        groups = group_by_prefix(sequences, enabled=self.prefix_reuse)
-        plain = tuple(i for g in groups if g.prefix_len == 0 for i in g.members)
-        shared = [(g.prefix_len, g.members) for g in groups if g.prefix_len > 0]
-        return shared + ([(0, plain)] if plain else [])
-
-    def _chunks(self, members: Sequence[int], rows: dict[int, list[int]], prefix_len: int,
-                extra: int = 0) -> list[list[int]]:
-        order = sorted(members, key=lambda i: -len(rows[i]))
-        chunks: list[list[int]] = []
-        current: list[int] = []
-        for i in order:
-            width = len(rows[order[0]] if not current else rows[current[0]]) + extra
-            limit = rows_per_batch(self.model.config, prefix_len + width, self.info,
-                                   self.batch_size)
-            if current and len(current) >= limit:
-                chunks.append(current)
-                current = []
-            current.append(i)
-        if current:
-            chunks.append(current)
-        return chunks
-
     # -- generation ---------------------------------------------------------------------
     @torch.inference_mode()
     def generate(
@@ -200,17 +235,17 @@ class HFEngine:
         prompts = [self.encode(r.prompt)[-self.max_length :] for r in requests]
         self.stats.prompt_tokens += sum(len(p) for p in prompts)
         results: dict[int, GenResult] = {}
-        for prefix_len, members in self._plan(prompts):
-            prefix = None
-            if prefix_len:
-                cache, _ = self._prefix_cache(prompts[members[0]][:prefix_len])
-                prefix = (cache, prefix_len)
-            rows = {i: prompts[i][prefix_len:] for i in members}
-            budget = max(requests[i].max_new_tokens for i in members)
-            for chunk in self._chunks(members, rows, prefix_len, extra=budget):
-                outs = self._decode([rows[i] for i in chunk], [requests[i] for i in chunk],
-                                    prefix)
-                for i, decoder in zip(chunk, outs, strict=True):
+        budget = max((r.max_new_tokens for r in requests), default=0)
+        for batch in self._batches(prompts):
+            prefix = self._prefixes([prompts[i][:n] for n, i in
+                                     zip(batch.prefix_lens, batch.leaders, strict=True)]
+                                    ) if batch.prefix_lens else None
+            rows = {i: prompts[i][batch.prefix_of(g) :] for g, i in batch.members}
+            for chunk in self._chunks(batch, rows, extra=budget):
+                decoders = self._decode([rows[i] for _, i in chunk],
+                                        [requests[i] for _, i in chunk], prefix,
+                                        [g for g, _ in chunk])
+                for (_, i), decoder in zip(chunk, decoders, strict=True):
                     results[i] = decoder.result(len(prompts[i]))
                     self.stats.generated_tokens += len(decoder.ids)
                     if sink:
@@ -220,9 +255,10 @@ class HFEngine:
         return [results[i] for i in range(len(requests))]
 
     def _decode(
-        self, rows: list[list[int]], reqs: list[GenRequest], prefix: tuple[Any, int] | None
+        self, rows: list[list[int]], reqs: list[GenRequest], prefix: Prefix | None,
+        groups: list[int],
     ) -> list[RowDecoder]:
-        logits, cache, mask, pos = self._forward_rows(rows, prefix, keep=1)
+        logits, cache, mask, pos = self._forward_rows(rows, prefix, groups, keep=1)
         decoders = [RowDecoder(req, self.tokenizer, self.eos_ids) for req in reqs]
         while True:
             feed = []

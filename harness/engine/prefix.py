@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
 
 
 @dataclass(frozen=True)
@@ -58,3 +61,25 @@ def _close(run: list[int], shared: int, sequences: Sequence[Sequence[int]]) -> P
         return PrefixGroup(0, tuple(run))
     shortest = min(len(sequences[i]) for i in run)
     return PrefixGroup(max(0, min(shared, shortest - 1)), tuple(run))
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """The KV cache of several groups' prefixes, computed in one left-padded pass."""
+
+    cache: Any
+    mask: torch.Tensor  # (groups, longest prefix): 1 where a prefix token is
+    lengths: torch.Tensor  # (groups,): each prefix's length (its rows' first position)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Groups whose prefixes run together; `members` are (group index, request index)."""
+
+    prefix_lens: list[int]
+    members: list[tuple[int, int]]
+    max_prefix: int
+    leaders: list[int] = field(default_factory=list)  # a request of each group
+
+    def prefix_of(self, group: int) -> int:
+        return self.prefix_lens[group] if self.prefix_lens else 0

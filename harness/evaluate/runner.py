@@ -19,6 +19,7 @@ from harness.engine.cached import CachedEngine
 from harness.engine.hf import HFEngine
 from harness.engine.loading import LoadOptions, load_model
 from harness.engine.types import EngineStats, ModelInfo
+from harness.errors import HarnessError
 from harness.evaluate.judging import judge_choices, judge_generations
 from harness.evaluate.options import RunOptions
 from harness.evaluate.requests import Decoding, PromptStyle, choice_requests, generation_requests
@@ -185,8 +186,14 @@ def run(options: RunOptions, progress: Progress | None = None) -> Path:
     samples: list[Sample] = []
     try:
         for task in tasks:
-            result, task_samples = run_task(engine, suite, task, style, decoding, options.limit,
-                                            progress)
+            try:
+                result, task_samples = run_task(engine, suite, task, style, decoding,
+                                                options.limit, progress)
+            except torch.OutOfMemoryError:
+                size = options.batch_size or "auto"
+                raise HarnessError(f"out of memory in task {task.name} (batch size {size}, "
+                                   f"device {info.device}); try a smaller --batch-size, e.g. "
+                                   "--batch-size 1") from None
             record.tasks[task.name] = result
             samples.extend(task_samples)
             record.cache.hits, record.cache.computed = engine.counts.hits, engine.counts.computed

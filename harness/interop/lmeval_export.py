@@ -40,6 +40,7 @@ class ExportedTask:
     name: str  # lm-eval task name
     task: TaskDef
     items: tuple[Item, ...]
+    pool: tuple[Item, ...]  # every item of the task: where few-shot examples come from
     prompts: tuple[str, ...]  # what each doc's `prompt` holds (few-shot examples included)
     budget: int  # max_gen_toks (generation tasks)
     config: Path
@@ -217,8 +218,8 @@ def export_tasks(suite: Suite, out_dir: Path, *, tasks: Sequence[TaskDef] | None
                                   budget=budget),
               f"lm-eval task exported by fact-harness from suite {suite.name} "
               f"v{suite.config.version} ({suite.content_hash}), task {task.name}")
-        exported.append(ExportedTask(name, task, tuple(items), tuple(prompts), budget, config,
-                                     data))
+        exported.append(ExportedTask(name, task, tuple(items), tuple(pool), tuple(prompts),
+                                     budget, config, data))
     group = {
         "group": group_name(suite),
         "task": [e.name for e in exported],

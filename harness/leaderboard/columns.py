@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from harness.leaderboard.board import BoardRow, SuiteBoard
 from harness.leaderboard.cells import Cell
 from harness.leaderboard.ranks import LOWER_IS_BETTER
+from harness.results.records import Settings
 
 Value = float | str | None
 
@@ -80,12 +81,23 @@ def _gap(label: str) -> Column:
                   lambda r: _signed(value(r)))
 
 
+def _prompt_config(settings: Settings) -> str:
+    """Short description of what shaped prompts and decoding, plus its hash."""
+    parts = [settings.preset or ("chat" if settings.chat_template else "plain")]
+    if settings.num_fewshot:
+        parts.append(f"{settings.num_fewshot}-shot")
+    if settings.temperature:
+        parts.append(f"T={settings.temperature:g}×{settings.repeats}")
+    return " ".join(parts) + f" ({settings.prompt_config[:6]})"
+
+
 def identity_columns() -> list[Column]:
     return [
         _text("model", "model", lambda r: r.row.run.model.model_id),
         _text("dtype", "dtype", lambda r: r.row.run.model.dtype),
         _text("thinking", "thinking", lambda r: "on" if r.row.run.settings.thinking else "off"),
         _text("engine", "engine", lambda r: r.row.run.settings.engine),
+        _text("prompt", "prompt config", lambda r: _prompt_config(r.row.run.settings)),
         Column("params", "params", lambda r: float(r.row.run.model.parameters), _params, True),
     ]
 
@@ -102,12 +114,13 @@ def efficiency_columns() -> list[Column]:
 
 
 def board_columns(board: SuiteBoard) -> list[Column]:
-    """model identity, one column per task, knowledge gaps, mean rank, efficiency, run id."""
+    """Model identity, one column per task, knowledge gaps, mean rank, efficiency (the columns
+    some row has), run id."""
     return [
         *identity_columns(),
         *(_task(t, board.metrics[t]) for t in board.tasks),
         *(_gap(p.label) for p in board.gaps),
         _number("mean_rank", "mean rank", lambda r: r.mean_rank, 2, descending=False),
-        *efficiency_columns(),
+        *(c for c in efficiency_columns() if any(c.get(r) is not None for r in board.rows)),
         _text("run", "run", lambda r: r.row.run.run_id),
     ]

@@ -8,7 +8,7 @@ from pathlib import Path
 from harness.results.records import RunRecord
 from harness.results.store import find_runs
 
-RowKey = tuple[str, str, bool, str]
+RowKey = tuple[str, str, bool, str, str]
 SuiteKey = tuple[str, str, str]
 
 
@@ -20,17 +20,20 @@ class Row:
     run_dir: Path
 
     @property
-    def key(self) -> tuple[str, str, bool, str, str, str, str]:
-        """(model, dtype, thinking, suite name, suite version, content hash, engine)."""
+    def key(self) -> tuple[str, str, bool, str, str, str, str, str]:
+        """(model, dtype, thinking, suite name, suite version, content hash, engine, prompt
+        configuration): runs prompted or decoded differently are different rows."""
         r = self.run
         return (r.model.model_id, r.model.dtype, r.settings.thinking, r.suite.name,
-                r.suite.version, r.suite.content_hash, r.settings.engine)
+                r.suite.version, r.suite.content_hash, r.settings.engine,
+                r.settings.prompt_config)
 
     @property
     def row_key(self) -> RowKey:
-        """The key within one suite table: (model, dtype, thinking, engine)."""
+        """The key within one suite table: (model, dtype, thinking, engine, prompt config)."""
         r = self.run
-        return (r.model.model_id, r.model.dtype, r.settings.thinking, r.settings.engine)
+        return (r.model.model_id, r.model.dtype, r.settings.thinking, r.settings.engine,
+                r.settings.prompt_config)
 
     @property
     def suite_key(self) -> SuiteKey:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from harness.leaderboard.board import BoardRow, SuiteBoard
 from harness.leaderboard.columns import Column, board_columns, cell_parts
 from harness.report.env import sort_value
+from harness.report.names import model_label
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class CellView:
     numeric: bool
     ci: str = ""
     link: str | None = None
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,10 @@ def _cell(column: Column, row: BoardRow, board: SuiteBoard, link: str | None) ->
     if column.key in board.tasks:
         value, ci = cell_parts(row.cells.get(column.key))
         return CellView(value, sort, True, f"[{ci}]" if ci else "")
-    linked = column.key in ("model", "run")
+    if column.key == "model":
+        run = row.row.run
+        return CellView(model_label(run), sort, False, link=link, title=run.model.model_id)
+    linked = column.key == "run"
     return CellView(column.text(row), sort, column.numeric, link=link if linked else None)
 
 

@@ -27,7 +27,7 @@ _ORDINAL_WORDS: dict[str, int] = {
 # abbreviation with its period.
 _MONTH_ONLY = (
     "january|february|april|june|july|august|september|october|november|december"
-    r"|(?:jan|feb|apr|jun|jul|aug|sept|sep|oct|nov|dec)(?=\.)"
+    r"|(?:jan|feb|apr|jun|jul|aug|sept|sep|oct|nov|dec)(?=\.|\s*$)"
 )
 _MON = "|".join(sorted(MONTHS, key=len, reverse=True))
 _ORD = "|".join(sorted(_ORDINAL_WORDS, key=len, reverse=True))

@@ -53,10 +53,11 @@ _ITALIC = re.compile(
 _QUOTES = "\"'“”‘’«»「」『』`"
 _ABBREVIATIONS = frozenset({
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "mr", "mrs", "ms", "dr", "prof", "st", "no", "vs", "sec", "art", "gen", "gov", "sen", "rep",
+    "mr", "mrs", "ms", "dr", "prof", "st", "vs", "sec", "art", "gen", "gov", "sen", "rep",
     "jr", "sr", "inc", "corp", "co", "ltd", "approx", "est", "etc", "e.g", "i.e", "u.s", "d.c",
     "a.m", "p.m", "u.k", "u.n", "pres", "dept", "govt", "min",
 })
+_NUMBER_SIGN = re.compile(r"\bno\.$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?。](?=\s|$)")
 
 
@@ -79,13 +80,17 @@ def _strip_debris(text: str, steps: list[str]) -> str:
             _add(steps, "stripped-quotes")
         if text == current:
             break
-    if (new := _KO_COPULA_END.sub("", text.rstrip(".。"))) != text.rstrip(".。"):
+    if (new := _KO_COPULA_END.sub("", _drop_period(text))) != _drop_period(text):
         text = new
         _add(steps, "stripped-copula")
     if text.endswith((".", "。")) and not _ends_with_abbreviation(text):
-        text = text.rstrip(".。").strip()
+        text = _drop_period(text)
         _add(steps, "stripped-period")
     return text
+
+
+def _drop_period(text: str) -> str:
+    return text[:-1].rstrip() if text.endswith((".", "。")) else text
 
 
 def _add(steps: list[str], step: str) -> None:
@@ -102,8 +107,11 @@ def _ends_with_abbreviation(text: str) -> bool:
 def first_sentence(text: str) -> str:
     """Cut at the first sentence end; periods in "Aug. 1", "1.2 billion", "U.S." do not count."""
     for m in _SENTENCE_END.finditer(text):
-        if m.group() == "." and _ends_with_abbreviation(text[: m.end()]):
+        before, after = text[: m.end()], text[m.end():].lstrip()
+        if m.group() == "." and _ends_with_abbreviation(before):
             continue
+        if _NUMBER_SIGN.search(before) and after[:1].isdigit():
+            continue  # "No. 5"
         return text[: m.start()].strip()
     return text
 

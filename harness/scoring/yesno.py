@@ -35,16 +35,35 @@ def polarity(text: str) -> str | None:
     return "yes" if weak_yes else None
 
 
+def _bare_polarity(gold: str) -> str | None:
+    """The polarity of a gold that is only a yes/no word ("yes", "아니요", "affirmative")."""
+    toks = [strip_korean_suffix(t) for t in tokens(gold)]
+    if not toks or len(toks) > 2:
+        return None
+    words = _STRONG_YES | _STRONG_NO | _WEAK_YES | _WEAK_NO
+    said = polarity(gold)
+    return said if all(t in words for t in toks) and said in ("yes", "no") else None
+
+
+def _strong_polarity(text: str) -> str | None:
+    toks = {strip_korean_suffix(t) for t in tokens(text)}
+    said = {"yes" for t in toks if t in _STRONG_YES} | {"no" for t in toks if t in _STRONG_NO}
+    return "both" if len(said) == 2 else (said.pop() if said else None)
+
+
 def match_yes_no(pred: str, golds: Sequence[str]) -> TextResult:
-    said = polarity(pred)
-    text_golds = [g for g in golds if polarity(g) not in ("yes", "no")]
-    if said == "both":
+    """The gold's polarity comes from its bare yes/no writings; phrase aliases ("fully
+    understands") also count when the prediction contains them and says no opposite yes/no."""
+    answer = next((p for p in map(_bare_polarity, golds) if p is not None), None)
+    phrases = [g for g in golds if _bare_polarity(g) is None]
+    strong = _strong_polarity(pred)
+    if strong == "both":
         return TextResult(False, "contradiction")
-    for g in golds:
-        if polarity(g) in ("yes", "no") and said == polarity(g):
-            return TextResult(True, "polarity")
-    if text_golds:
-        text = match_text(pred, text_golds)
+    if phrases and strong in (None, answer):
+        text = match_text(pred, phrases)
         if text.correct:
             return TextResult(True, f"text-{text.rule}")
-    return TextResult(False, "value-mismatch" if said else "no-polarity")
+    said = polarity(pred)
+    if said is None or answer is None:
+        return TextResult(False, "no-polarity")
+    return TextResult(said == answer, "polarity" if said == answer else "value-mismatch")

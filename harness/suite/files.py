@@ -17,10 +17,15 @@ def resolve_inside(root: Path, relative: str, *, where: str) -> Path:
     if Path(relative).is_absolute():
         raise HarnessError(f"{where}: absolute path {relative!r} refused; use a path inside the "
                            "suite")
-    path = (root / relative).resolve()
-    if not path.is_relative_to(root.resolve()):
+    try:
+        path = (root / relative).resolve()
+        inside = path.is_relative_to(root.resolve())
+        exists = path.is_file()
+    except (OSError, ValueError) as err:  # NUL bytes, lone surrogates, too long...
+        raise HarnessError(f"{where}: unusable path {relative!r} ({type(err).__name__})") from None
+    if not inside:
         raise HarnessError(f"{where}: path {relative!r} leaves the suite folder; refused")
-    if not path.is_file():
+    if not exists:
         raise HarnessError(f"{where}: file {relative!r} not found in {root}")
     return path
 

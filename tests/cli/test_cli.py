@@ -12,7 +12,8 @@ from tests.conftest import SEED_SUITE, harness_cli
 def test_help_on_every_command() -> None:
     for args in (["--help"], ["run", "--help"], ["leaderboard", "--help"], ["tasks", "--help"],
                  ["tasks", "validate", "--help"], ["tasks", "export", "--help"],
-                 ["score", "--help"]):
+                 ["score", "--help"], ["compare", "--help"], ["report", "--help"],
+                 ["bench", "--help"], ["export", "lm-eval", "--help"], ["tasks", "show", "--help"]):
         result = harness_cli(*args)
         assert result.returncode == 0, result.stderr
         assert "Usage" in result.stdout

@@ -10,7 +10,7 @@ from harness.engine.hf import HFEngine
 from harness.engine.loading import LoadOptions, load_model
 from harness.engine.prefix import group_by_prefix
 from harness.errors import HarnessError
-from harness.evaluate.requests import PromptStyle, choice_requests, generation_requests
+from harness.evaluate.requests import Decoding, PromptStyle, choice_requests, generation_requests
 from harness.prompts.items import build_items
 
 
@@ -20,8 +20,7 @@ def loaded(memorizer_model: Path):  # type: ignore[no-untyped-def]
 
 
 def _style(tokenizer) -> PromptStyle:  # type: ignore[no-untyped-def]
-    return PromptStyle.choose(tokenizer, chat=None, thinking=False, system_prompt=None,
-                              max_new_tokens=None)
+    return PromptStyle.choose(tokenizer, chat=None, thinking=False, system_prompt=None)
 
 
 @pytest.mark.parametrize("task", ["mc", "mc_open", "tf"])
@@ -42,7 +41,8 @@ def test_prefix_reuse_and_batch_size_do_not_change_logliks(loaded, suite, task) 
 def test_prefix_reuse_keeps_greedy_text(loaded, suite, task) -> None:  # type: ignore[no-untyped-def]
     model, tok, info = loaded
     items = build_items(suite, suite.task(task), limit=10)
-    requests = generation_requests(tok, suite.task(task), items, _style(tok))
+    requests = [g[0] for g in generation_requests(tok, suite.task(task), items, _style(tok),
+                                                  Decoding())]
     plain = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False).generate(requests)
     fast_engine = HFEngine(model, tok, info, batch_size=4, prefix_reuse=True)
     fast = fast_engine.generate(requests)
@@ -55,7 +55,8 @@ def test_prefix_reuse_keeps_greedy_text(loaded, suite, task) -> None:  # type: i
 def test_generation_stops_at_stop_string(loaded, suite) -> None:  # type: ignore[no-untyped-def]
     model, tok, info = loaded
     items = build_items(suite, suite.task("closed_qa"), limit=3)
-    requests = generation_requests(tok, suite.task("closed_qa"), items, _style(tok))
+    requests = [g[0] for g in generation_requests(tok, suite.task("closed_qa"), items,
+                                                  _style(tok), Decoding())]
     for result in HFEngine(model, tok, info).generate(requests):
         assert "\n" not in result.text and result.generated_tokens <= 32
 

@@ -26,8 +26,8 @@
     th.setAttribute("aria-sort", descending ? "descending" : "ascending");
   }
   Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), function (table) {
+    table.classList.add("js-sortable");
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, index) {
-      th.title = "Click to sort";
       th.addEventListener("click", function () { sortBy(table, th, index); });
     });
   });

@@ -1,0 +1,151 @@
+"""`harness bench`: the same items through our engine and lm-eval's HFLM, measured side by side."""
+
+from __future__ import annotations
+
+import platform
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from harness.bench.engines import Measurement, bare_forward_tokens_per_s, run_lm_eval, run_ours
+from harness.bench.workload import Workload, workload
+from harness.engine.loading import device_name, pick_device, pick_dtype
+from harness.engine.types import ModelInfo
+from harness.refmodels.build import corpus
+from harness.refmodels.configs import EXAONE_VOCAB, SHAPES, exaone4_config
+from harness.refmodels.tokenizer import train_tokenizer
+from harness.suite.loader import Suite, load_suite
+
+TARGETS = {"mc_open": 5.0, "open_qa": 5.0, "mc": 1.5, "closed_qa": 2.0}
+PREFILL_BOUND = ("mc", "mc_open")
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    shape: str = "small"
+    regimes: tuple[str, ...] = ("mc", "mc_open", "open_qa", "closed_qa")
+    limit: int = 8
+    dtype: str = "auto"
+    device: str = "auto"
+    batch_size: int | None = 8
+    max_new_tokens: int = 16
+    suite: Path = Path("tasks/kr-news-2025-07")
+
+
+@dataclass(frozen=True)
+class RegimeResult:
+    ours: Measurement
+    theirs: Measurement
+    ceiling_tokens_per_s: float
+    max_delta: float | None
+    same_texts: float | None
+
+    @property
+    def ratio(self) -> float:
+        return self.ours.items_per_s / self.theirs.items_per_s if self.theirs.items_per_s else 0.0
+
+    @property
+    def ceiling_fraction(self) -> float:
+        ours_tps = self.ours.computed_tokens / self.ours.seconds if self.ours.seconds else 0.0
+        return ours_tps / self.ceiling_tokens_per_s if self.ceiling_tokens_per_s else 0.0
+
+
+def random_model(shape: str, tokenizer: Any, dtype: torch.dtype, device: str) -> Any:
+    """A randomly initialised Exaone4ForCausalLM of the shape (speed does not depend on
+    weights); the real vocabulary size except for `tiny`."""
+    from transformers import Exaone4ForCausalLM
+
+    torch.manual_seed(0)
+    vocab = len(tokenizer) if shape == "tiny" else EXAONE_VOCAB
+    config = exaone4_config(shape, vocab_size=vocab, max_positions=32768)
+    model: Any = Exaone4ForCausalLM(config)
+    return model.to(dtype=dtype, device=device).eval()
+
+
+def _info(model: Any, shape: str, dtype: torch.dtype, device: str) -> ModelInfo:
+    return ModelInfo(
+        model_id=f"random-exaone4-{shape}", source="random", path="", revision="random-seed-0",
+        architecture=type(model).__name__, parameters=sum(p.numel() for p in model.parameters()),
+        dtype=str(dtype).removeprefix("torch."), device=device, device_name=device_name(device),
+        trust_remote_code=False, chat_template_sha=None)
+
+
+def _compare(ours: Measurement, theirs: Measurement) -> tuple[float | None, float | None]:
+    delta = (max(abs(a - b) for a, b in zip(ours.logliks, theirs.logliks, strict=True))
+             if ours.logliks else None)
+    same = (sum(a == b for a, b in zip(ours.texts, theirs.texts, strict=True)) / len(ours.texts)
+            if ours.texts else None)
+    return delta, same
+
+
+def _context_tokens(tokenizer: Any, work: Workload) -> int:
+    texts = [r.context for r in work.loglik] or [r.prompt for r in work.generate]
+    return int(statistics.median(len(tokenizer(t, add_special_tokens=False)["input_ids"])
+                                 for t in texts))
+
+
+def bench(config: BenchConfig, log: Any = print) -> tuple[list[RegimeResult], dict[str, Any]]:
+    device = pick_device(config.device)
+    dtype = pick_dtype(config.dtype, device)
+    if device == "cpu":
+        torch.set_num_threads(torch.get_num_threads())
+    suite: Suite = load_suite(config.suite)
+    tokenizer = train_tokenizer(corpus(suite))
+    model = random_model(config.shape, tokenizer, dtype, device)
+    info = _info(model, config.shape, dtype, device)
+    weights = sum(p.numel() * p.element_size() for p in model.parameters())
+    results = []
+    for regime in config.regimes:
+        work = workload(suite, tokenizer, regime, config.limit, config.max_new_tokens)
+        log(f"{regime}: {work.items} items, {len(work.loglik) or len(work.generate)} requests")
+        run_ours(model, tokenizer, info, workload(suite, tokenizer, regime, 1, 2),
+                 config.batch_size)  # warm-up
+        theirs = run_lm_eval(model, tokenizer, info, work, config.batch_size)
+        ours = run_ours(model, tokenizer, info, work, config.batch_size)
+        rows = min(config.batch_size or 8, max(1, len(work.loglik) or len(work.generate)))
+        ceiling = bare_forward_tokens_per_s(model, device, rows, _context_tokens(tokenizer, work))
+        delta, same = _compare(ours, theirs)
+        results.append(RegimeResult(ours, theirs, ceiling, delta, same))
+    meta = {"shape": config.shape, "dims": SHAPES[config.shape], "parameters": info.parameters,
+            "weights_bytes": weights, "dtype": info.dtype, "device": info.device_name,
+            "machine": f"{platform.machine()} {torch.get_num_threads()} threads",
+            "batch_size": config.batch_size, "limit": config.limit,
+            "max_new_tokens": config.max_new_tokens, "torch": torch.__version__}
+    return results, meta
+
+
+def report(results: list[RegimeResult], meta: dict[str, Any]) -> str:
+    """The printout: items/s of each engine, the ratio against the target, and checks."""
+    weights = meta["weights_bytes"]
+    lines = [
+        f"shape {meta['shape']} ({meta['parameters'] / 1e6:.1f}M parameters, {meta['dtype']}), "
+        f"device {meta['device']}, batch size {meta['batch_size']}, torch {meta['torch']}",
+        "",
+        "| regime | items | ours items/s | lm-eval items/s | ratio | target | max |Δ loglik| "
+        "| same text | ours tok/s | bare-forward tok/s | of ceiling | ours peak RSS / weights |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        target = TARGETS.get(r.ours.regime)
+        verdict = "" if target is None else (" ✓" if r.ratio >= target else " ✗")
+        ours_tps = r.ours.computed_tokens / r.ours.seconds if r.ours.seconds else 0.0
+        delta = "–" if r.max_delta is None else f"{r.max_delta:.2e}"
+        same = "–" if r.same_texts is None else f"{100 * r.same_texts:.0f}%"
+        lines.append(
+            f"| {r.ours.regime} | {r.ours.items} | {r.ours.items_per_s:.3f} | "
+            f"{r.theirs.items_per_s:.3f} | {r.ratio:.2f}x{verdict} | "
+            f"{'–' if target is None else f'≥{target}x'} | {delta} | {same} | {ours_tps:.0f} | "
+            f"{r.ceiling_tokens_per_s:.0f} | {100 * r.ceiling_fraction:.0f}% | "
+            f"{r.ours.peak_rss_bytes / weights:.2f}x |")
+    gpu = [r.ours.peak_gpu_bytes for r in results if r.ours.peak_gpu_bytes]
+    if gpu:
+        lines.append(f"\npeak GPU memory (ours): {max(gpu) / 2**30:.2f} GiB; weights "
+                     f"{weights / 2**30:.2f} GiB")
+    lines.append("\nratio = ours items/s ÷ lm-eval items/s on the same items, model, dtype and "
+                 "batch size, measured in this run. 'of ceiling': tokens our engine computed per "
+                 "second ÷ a plain batched model(input_ids) on the median context length "
+                 f"(prefill-bound regimes: {', '.join(PREFILL_BOUND)}).")
+    return "\n".join(lines)

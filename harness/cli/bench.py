@@ -1,0 +1,46 @@
+"""`harness bench`: speed of this harness against lm-eval on the same model and items."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from harness.bench.run import BenchConfig, bench, report
+from harness.cli.common import console, err_console
+from harness.errors import HarnessError
+
+
+def bench_command(
+    shape: Annotated[str, typer.Option(help="tiny | small (~150M) | exaone-1.2b (the real 1.2B "
+                                            "shape), randomly initialised.")] = "small",
+    regime: Annotated[list[str] | None, typer.Option(
+        help="Regime(s) to time [default: mc, mc_open, open_qa, closed_qa].")] = None,
+    limit: Annotated[int, typer.Option(help="Items per regime (spread over the "
+                                            "documents).")] = 8,
+    dtype: Annotated[str, typer.Option(help="auto | float32 | bfloat16 | float16.")] = "auto",
+    device: Annotated[str, typer.Option(help="auto | cpu | cuda.")] = "auto",
+    batch_size: Annotated[int, typer.Option(help="Same batch size for both engines.")] = 8,
+    max_new_tokens: Annotated[int, typer.Option(help="Generation length (random models never "
+                                                     "stop early).")] = 16,
+    suite: Annotated[Path, typer.Option(help="Suite whose items are timed.")] = Path(
+        "tasks/kr-news-2025-07"),
+    out: Annotated[Path | None, typer.Option(help="Also write the printout here.")] = None,
+) -> None:
+    """Time the same items through this engine and lm-eval's HFLM; print items/s, the ratio,
+    max |Δ loglik| (so speed never comes from computing something else) and the bare-forward
+    ceiling."""
+    try:
+        import lm_eval  # noqa: F401
+    except ImportError:
+        raise HarnessError("harness bench needs lm-eval: pip install -e '.[dev]'") from None
+    config = BenchConfig(shape=shape, regimes=tuple(regime or BenchConfig.regimes), limit=limit,
+                         dtype=dtype, device=device, batch_size=batch_size,
+                         max_new_tokens=max_new_tokens, suite=suite)
+    results, meta = bench(config, log=lambda msg: err_console.print(msg, highlight=False))
+    text = report(results, meta)
+    console.print(text, highlight=False, markup=False, soft_wrap=True)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n", encoding="utf-8")

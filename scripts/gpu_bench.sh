@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The prepared GPU check of the speed issue: `harness bench` on a randomly initialised model of
+# the real EXAONE 4.0 1.2B shape, bf16, our engine and lm-eval's HFLM side by side, saved under
+# results/bench/ (or $OUT) with the device name. Run on a CUDA machine from the repo root.
+# Packages the machine lacks travel as wheels in .whl/ (see README, "GPU benchmark").
+set -euo pipefail
+if compgen -G ".whl/*.whl" >/dev/null; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target /tmp/site .whl/*.whl
+  export PYTHONPATH=/tmp/site:$PWD
+else
+  export PYTHONPATH=$PWD
+fi
+export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
+slug=$(echo "$gpu" | tr -c 'A-Za-z0-9.\n-' '_')
+dest=${OUT:-results/bench}
+mkdir -p "$dest"
+out="$dest/exaone-1.2b-bf16-$slug.md"
+python3 -c "import torch, transformers; print('torch', torch.__version__, 'transformers', transformers.__version__)"
+{
+  echo "# harness bench on $gpu ($(date -u +%Y-%m-%d))"
+  echo
+  echo '```'
+  echo "harness bench --shape exaone-1.2b --dtype bfloat16 --device cuda --limit ${LIMIT:-48} --batch-size ${BATCH:-16}"
+  echo '```'
+  echo
+} > "$out"
+python3 -c "from harness.cli.main import main; main()" bench --shape exaone-1.2b \
+  --dtype bfloat16 --device cuda --limit "${LIMIT:-48}" --batch-size "${BATCH:-16}" \
+  --max-new-tokens 32 --out "$out.tmp"
+cat "$out.tmp" >> "$out" && rm "$out.tmp"
+cat "$out"
