@@ -54,9 +54,12 @@ class RowDecoder:
         self.answer_tokens = 0
         self.closed_by_budget = False
 
-    def choose(self, logits: torch.Tensor) -> int:
+    def choose(self, logits: torch.Tensor, greedy: int) -> int:
+        """The next token: a forced one, the batch's argmax `greedy`, or a seeded sample."""
         if self.forced:
             return self.forced.pop(0)
+        if self.generator is None:
+            return greedy
         return sample_token(logits, self.req, self.generator)
 
     def push(self, token: int) -> None:

@@ -20,6 +20,7 @@ from harness.engine.types import (
     ModelInfo,
 )
 
+PREFIX_PAD_SHARE = 0.8  # prefixes batched together are at least this share of the longest
 Progress = Callable[[int], None]
 LoglikSink = Callable[[int, LoglikResult], None]
 GenSink = Callable[[int, GenResult], None]
@@ -75,16 +76,40 @@ class HFEngine:
     def encode(self, text: str) -> list[int]:
         return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
+    def encode_many(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of each text (one batched tokenizer call; identical texts once)."""
+        unique = list(dict.fromkeys(texts))
+        if not unique:
+            return []
+        ids = self.tokenizer(unique, add_special_tokens=False)["input_ids"]
+        table = {text: list(row) for text, row in zip(unique, ids, strict=True)}
+        return [table[text] for text in texts]
+
     def encode_pair(self, context: str, continuation: str) -> tuple[list[int], list[int]]:
-        spaces = len(context) - len(context.rstrip())
-        if spaces:
-            continuation = context[-spaces:] + continuation
-            context = context[:-spaces]
-        whole = self.encode(context + continuation)
-        context_ids = self.encode(context) if context else [self._prefix_token()]
-        if not context:
-            whole = context_ids + whole
-        return context_ids, whole[len(context_ids) :]
+        return self.encode_pairs([LoglikRequest(context, continuation)])[0]
+
+    def encode_pairs(self, requests: Sequence[LoglikRequest]) -> list[tuple[list[int], list[int]]]:
+        """lm-eval's `_encode_pair` for each request: trailing context spaces move to the
+        continuation; continuation ids = ids(context + continuation) after ids(context)."""
+        contexts, wholes = [], []
+        for request in requests:
+            context, continuation = request.context, request.continuation
+            spaces = len(context) - len(context.rstrip())
+            if spaces:
+                continuation = context[-spaces:] + continuation
+                context = context[:-spaces]
+            contexts.append(context)
+            wholes.append(context + continuation)
+        context_ids = iter(self.encode_many([c for c in contexts if c]))
+        whole_ids = self.encode_many(wholes)
+        pairs = []
+        for context, whole in zip(contexts, whole_ids, strict=True):
+            if context:
+                ctx = next(context_ids)
+            else:
+                ctx, whole = [self._prefix_token()], [self._prefix_token(), *whole]
+            pairs.append((ctx, whole[len(ctx) :]))
+        return pairs
 
     def _prefix_token(self) -> int:
         bos = self.tokenizer.bos_token_id
@@ -156,7 +181,8 @@ class HFEngine:
         pending: list[PrefixGroup] = []
         for group in shared:
             limit = self._rows_limit(pending[0].prefix_len if pending else group.prefix_len)
-            if pending and len(pending) >= limit:
+            padding = pending and group.prefix_len < PREFIX_PAD_SHARE * pending[0].prefix_len
+            if pending and (len(pending) >= limit or padding):
                 batches.append(self._batch(pending))
                 pending = []
             pending.append(group)
@@ -194,8 +220,7 @@ class HFEngine:
         self, requests: Sequence[LoglikRequest], progress: Progress | None = None,
         sink: LoglikSink | None = None,
     ) -> list[LoglikResult]:
-        pairs = [self.encode_pair(r.context, r.continuation) for r in requests]
-        pairs = [self._truncate(c, k) for c, k in pairs]
+        pairs = [self._truncate(c, k) for c, k in self.encode_pairs(requests)]
         self.stats.prompt_tokens += sum(len(c) + len(k) - 1 for c, k in pairs)
         results: dict[int, LoglikResult] = {}
         for batch in self._batches([c for c, _ in pairs]):
@@ -208,19 +233,32 @@ class HFEngine:
                 keep = max(len(pairs[i][1]) for _, i in chunk)
                 logits, _, _, _ = self._forward_rows([rows[i] for _, i in chunk], prefix,
                                                      [g for g, _ in chunk], keep)
-                logprobs = torch.log_softmax(logits.float(), dim=-1)
-                for row, (_, i) in enumerate(chunk):
-                    cont = pairs[i][1]
-                    lp = logprobs[row, keep - len(cont) :]
-                    target = torch.tensor(cont, device=lp.device)
-                    picked = lp.gather(-1, target[:, None]).squeeze(-1)
-                    greedy = bool((lp.argmax(-1) == target).all())
-                    results[i] = LoglikResult(float(picked.sum()), greedy, len(cont))
+                scores = self._score(logits, [pairs[i][1] for _, i in chunk])
+                for (_, i), (logprob, greedy) in zip(chunk, scores, strict=True):
+                    results[i] = LoglikResult(logprob, greedy, len(pairs[i][1]))
                     if sink:
                         sink(i, results[i])
                 if progress:
                     progress(len(chunk))
         return [results[i] for i in range(len(requests))]
+
+    def _score(self, logits: torch.Tensor, conts: Sequence[list[int]]
+               ) -> list[tuple[float, bool]]:
+        """(sum of log-probabilities, greedy?) of each row's continuation, which fills the
+        last len(cont) of the `keep` positions; one device-to-host copy for the chunk."""
+        rows, keep = logits.shape[0], logits.shape[1]
+        target = torch.zeros((rows, keep), dtype=torch.long)
+        mask = torch.zeros((rows, keep), dtype=torch.bool)
+        for row, cont in enumerate(conts):
+            target[row, keep - len(cont) :] = torch.tensor(cont)
+            mask[row, keep - len(cont) :] = True
+        target, mask = target.to(logits.device), mask.to(logits.device)
+        logprobs = torch.log_softmax(logits.float(), dim=-1)
+        picked = logprobs.gather(-1, target[..., None]).squeeze(-1).masked_fill(~mask, 0.0)
+        greedy = ((logprobs.argmax(-1) == target) | ~mask).all(-1)
+        sums = picked.sum(-1).tolist()
+        flags = greedy.tolist()
+        return [(float(s), bool(g)) for s, g in zip(sums, flags, strict=True)]
 
     def _truncate(self, context: list[int], cont: list[int]) -> tuple[list[int], list[int]]:
         overflow = len(context) + len(cont) - 1 - self.max_length
@@ -232,7 +270,8 @@ class HFEngine:
         self, requests: Sequence[GenRequest], progress: Progress | None = None,
         sink: GenSink | None = None,
     ) -> list[GenResult]:
-        prompts = [self.encode(r.prompt)[-self.max_length :] for r in requests]
+        encoded = self.encode_many([r.prompt for r in requests])
+        prompts = [ids[-self.max_length :] for ids in encoded]
         self.stats.prompt_tokens += sum(len(p) for p in prompts)
         results: dict[int, GenResult] = {}
         budget = max((r.max_new_tokens for r in requests), default=0)
@@ -262,11 +301,12 @@ class HFEngine:
         decoders = [RowDecoder(req, self.tokenizer, self.eos_ids) for req in reqs]
         while True:
             feed = []
+            greedy = logits[:, -1].argmax(-1).tolist()  # one device sync per step
             for row, decoder in enumerate(decoders):
                 if decoder.finish:
                     feed.append(self.pad_id)
                     continue
-                token = decoder.choose(logits[row, -1])
+                token = decoder.choose(logits[row, -1], greedy[row])
                 decoder.push(token)
                 feed.append(token)
             if all(d.finish for d in decoders):
