@@ -29,6 +29,8 @@ demo: models
 	$(HARNESS) run --model $(MODELS)/tiny-exaone4-random --suite $(SUITE) --results $(RESULTS)
 	$(HARNESS) run --model $(MODELS)/tiny-exaone4-memorizer --suite $(SUITE) --results $(RESULTS)
 	$(HARNESS) leaderboard --results $(RESULTS) --suite kr-news-2025-07
+	$(HARNESS) report --results $(RESULTS) --out $(RESULTS)/report
+	@echo "report: $(RESULTS)/report/index.html"
 
 lint: install
 	$(VENV)/bin/ruff check harness tests scripts

@@ -143,8 +143,10 @@ def run_command(
         with Progress(*columns, console=err_console, transient=False) as bar:
             run_dir = run(options, RichProgress(bar))
     except KeyboardInterrupt:
-        raise HarnessError("interrupted: results computed so far are in the request cache; run "
-                           "the same command again to resume") from None
+        kept = ("finished tasks are kept" if options.engine == "lm-eval"
+                else "results computed so far are in the request cache")
+        raise HarnessError(f"interrupted: {kept}; run the same command again to resume"
+                           ) from None
     record = read_run(run_dir)
     console.print(markdown_table([Row(record, run_dir)]), highlight=False, markup=False,
                   soft_wrap=True)

@@ -112,8 +112,10 @@ class HFEngine:
         return pairs
 
     def _prefix_token(self) -> int:
-        bos = self.tokenizer.bos_token_id
-        return int(bos) if bos is not None else next(iter(self.eos_ids), self.pad_id)
+        for candidate in (self.tokenizer.bos_token_id, self.tokenizer.eos_token_id):
+            if candidate is not None:
+                return int(candidate)
+        return self.pad_id
 
     # -- forward ------------------------------------------------------------------------
     @staticmethod

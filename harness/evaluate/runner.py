@@ -120,7 +120,7 @@ def _settings(options: RunOptions, style: PromptStyle, info: ModelInfo) -> Setti
         cache=options.cache_dir is not None,
     )
     shaping = settings.model_dump(exclude={"batch_size", "prefix_reuse", "cache", "limit",
-                                           "prompt_config"})
+                                           "prompt_config", "engine"})
     blob = json.dumps([shaping, info.chat_template_sha], sort_keys=True)
     return settings.model_copy(update={"prompt_config": hashlib.sha256(blob.encode())
                                        .hexdigest()[:16]})

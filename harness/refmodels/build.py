@@ -8,8 +8,10 @@ labelled sanity upper bound, not a language model.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import random
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -33,9 +35,11 @@ def corpus(suite: Suite) -> list[str]:
     """Every text of the suite: documents, fact fields and rendered prompts."""
     texts = [doc.text for doc in suite.documents.values()]
     for fact in suite.facts:
-        fields = [fact.question, fact.answer, *fact.aliases, *fact.distractors, fact.evidence,
+        # distractors as often as answers occur (documents, answers, aliases), so that answers
+        # do not get shorter token sequences than distractors: a random model stays at chance
+        fields = [fact.question, fact.answer, *fact.aliases, *fact.distractors * 3,
                   fact.question_ko or "", fact.answer_ko or "", *fact.aliases_ko,
-                  *(fact.distractors_ko or ())]
+                  *(fact.distractors_ko or ()) * 3]
         texts.append("\n".join(fields))
     for task in suite.tasks:
         texts.extend(item.prompt for item in build_items(suite, task))
@@ -54,12 +58,17 @@ def _model(tokenizer: Any, seed: int) -> Any:
 
 
 def _save(model: Any, tokenizer: Any, out: Path, label: dict[str, Any]) -> None:
-    out.mkdir(parents=True, exist_ok=True)
+    """Write the model folder next to `out`, then swap it in (no half-written folder)."""
+    tmp = out.with_name(f".{out.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
     model.generation_config.eos_token_id = tokenizer.convert_tokens_to_ids(EOT)
     model.generation_config.pad_token_id = tokenizer.convert_tokens_to_ids(PAD)
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    (out / "reference.json").write_text(json.dumps(label, indent=2) + "\n", encoding="utf-8")
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    (tmp / "reference.json").write_text(json.dumps(label, indent=2) + "\n", encoding="utf-8")
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
 
 
 def _examples(suite: Suite, tokenizer: Any) -> list[tuple[list[int], int]]:
@@ -120,6 +129,14 @@ def _built_for(folder: Path, suite: Suite) -> bool:
 def build_reference_models(suite: Suite, out_dir: Path, *, steps: int = 600,
                            force: bool = False, log: Log = print) -> list[Path]:
     """Build both reference models under `out_dir` (skipped when already built)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / ".build.lock", "w") as lock:  # one builder at a time per folder
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build_locked(suite, out_dir, steps=steps, force=force, log=log)
+
+
+def _build_locked(suite: Suite, out_dir: Path, *, steps: int, force: bool,
+                  log: Log) -> list[Path]:
     torch.manual_seed(0)
     random_dir, memo_dir = out_dir / RANDOM_NAME, out_dir / MEMORIZER_NAME
     if not force and all(_built_for(d, suite) for d in (random_dir, memo_dir)):
