@@ -27,22 +27,24 @@ from harness.suite.loader import Suite
 
 RANDOM_NAME = "tiny-exaone4-random"
 MEMORIZER_NAME = "tiny-exaone4-memorizer"
+BUILD_VERSION = 3  # bump when the recipe changes: folders of another version are rebuilt
 TRAINED_TASKS = ("closed_qa", "closed_qa_ko", "mc", "mc_ko", "tf", "tf_ko")
 Log = Callable[[str], None]
 
 
 def corpus(suite: Suite) -> list[str]:
-    """Every text of the suite: documents, fact fields and rendered prompts."""
+    """The tokenizer's training text: documents, fact fields and closed-book prompts, with
+    distractors as frequent as answers, so that a random model's choice scores stay near
+    chance instead of favouring answers that the tokenizer saw more often (fewer tokens)."""
     texts = [doc.text for doc in suite.documents.values()]
     for fact in suite.facts:
-        # distractors as often as answers occur (documents, answers, aliases), so that answers
-        # do not get shorter token sequences than distractors: a random model stays at chance
         fields = [fact.question, fact.answer, *fact.aliases, *fact.distractors * 3,
                   fact.question_ko or "", fact.answer_ko or "", *fact.aliases_ko,
                   *(fact.distractors_ko or ()) * 3]
         texts.append("\n".join(fields))
-    for task in suite.tasks:
-        texts.extend(item.prompt for item in build_items(suite, task))
+    for task in suite.tasks:  # closed-book prompts only: documents are in the corpus once
+        if not task.with_document:
+            texts.extend(item.prompt for item in build_items(suite, task))
     return texts
 
 
@@ -123,7 +125,8 @@ def _built_for(folder: Path, suite: Suite) -> bool:
     if not label.is_file():
         return False
     data = json.loads(label.read_text(encoding="utf-8"))
-    return bool(data.get("suite_hash") == suite.content_hash)
+    return bool(data.get("suite_hash") == suite.content_hash
+                and data.get("build_version") == BUILD_VERSION)
 
 
 def build_reference_models(suite: Suite, out_dir: Path, *, steps: int = 600,
@@ -145,7 +148,8 @@ def _build_locked(suite: Suite, out_dir: Path, *, steps: int, force: bool,
     started = time.perf_counter()
     tokenizer = train_tokenizer(corpus(suite))
     log(f"tokenizer: {len(tokenizer)} tokens (byte-level BPE on suite {suite.name})")
-    label = {"suite": suite.name, "suite_hash": suite.content_hash, "architecture": "Exaone4"}
+    label = {"suite": suite.name, "suite_hash": suite.content_hash, "architecture": "Exaone4",
+             "build_version": BUILD_VERSION}
     _save(_model(tokenizer, seed=0), tokenizer, random_dir,
           {**label, "kind": "random", "note": "randomly initialised; a chance-level baseline"})
     log(f"built {random_dir}")
