@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.engine.types import GenRequest, LoglikRequest
+from harness.evaluate.options import RunOptions
 from harness.prompts.chat import format_prompt, has_chat_template
 from harness.prompts.fewshot import pick_examples
 from harness.prompts.items import Item
@@ -101,3 +102,17 @@ def choice_requests(tokenizer: Any, task: TaskDef, items: Sequence[Item], style:
         for choice in item.choices
     ]
     return contexts, requests
+
+
+def prompting(options: RunOptions, tokenizer: Any,
+              suite_system_prompt: str | None) -> tuple[PromptStyle, Decoding]:
+    """The prompt style and decoding a run's options ask for (suite defaults filled in)."""
+    style = PromptStyle.choose(
+        tokenizer, chat=options.chat, thinking=options.thinking,
+        system_prompt=options.system_prompt or suite_system_prompt,
+        num_fewshot=options.num_fewshot, multiturn=options.fewshot_as_multiturn,
+        seed=options.seed)
+    decoding = Decoding(options.max_new_tokens, options.temperature, options.top_p,
+                        options.top_k, options.seed, options.repeats,
+                        options.max_thinking_tokens, options.max_answer_tokens)
+    return style, decoding

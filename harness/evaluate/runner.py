@@ -22,7 +22,13 @@ from harness.engine.types import EngineStats, ModelInfo
 from harness.errors import HarnessError
 from harness.evaluate.judging import judge_choices, judge_generations
 from harness.evaluate.options import RunOptions
-from harness.evaluate.requests import Decoding, PromptStyle, choice_requests, generation_requests
+from harness.evaluate.requests import (
+    Decoding,
+    PromptStyle,
+    choice_requests,
+    generation_requests,
+    prompting,
+)
 from harness.evaluate.rundir import open_run_dir, release_run_dir
 from harness.prompts.items import build_items
 from harness.results.records import (
@@ -164,14 +170,7 @@ def run(options: RunOptions, progress: Progress | None = None) -> Path:
     cache = RequestCache(options.cache_dir) if options.cache_dir else None
     engine = CachedEngine(HFEngine(model, tokenizer, info, batch_size=options.batch_size,
                                    prefix_reuse=options.prefix_reuse), cache)
-    style = PromptStyle.choose(
-        tokenizer, chat=options.chat, thinking=options.thinking,
-        system_prompt=options.system_prompt or suite.config.system_prompt,
-        num_fewshot=options.num_fewshot, multiturn=options.fewshot_as_multiturn,
-        seed=options.seed)
-    decoding = Decoding(options.max_new_tokens, options.temperature, options.top_p,
-                        options.top_k, options.seed, options.repeats,
-                        options.max_thinking_tokens, options.max_answer_tokens)
+    style, decoding = prompting(options, tokenizer, suite.config.system_prompt)
     signature = options.signature(model_key(info), suite.content_hash)
     run_dir, previous = open_run_dir(options.results_dir, options.model, suite.name, signature,
                                      resume=options.resume)

@@ -29,7 +29,13 @@ from harness.engine.types import GenResult, LoglikResult, ModelInfo
 from harness.errors import HarnessError
 from harness.evaluate.judging import judge_choices, judge_generations
 from harness.evaluate.options import RunOptions
-from harness.evaluate.requests import Decoding, PromptStyle, choice_requests, generation_requests
+from harness.evaluate.requests import (
+    Decoding,
+    PromptStyle,
+    choice_requests,
+    generation_requests,
+    prompting,
+)
 from harness.evaluate.rundir import open_run_dir, release_run_dir
 from harness.evaluate.runner import (
     Progress,
@@ -251,14 +257,7 @@ def run_with_lm_eval(options: RunOptions, progress: Progress | None = None) -> P
     model, tokenizer, info = load_model(options.model, LoadOptions(
         options.device, options.dtype, options.revision, options.trust_remote_code))
     load_seconds = time.perf_counter() - t0
-    style = PromptStyle.choose(
-        tokenizer, chat=options.chat, thinking=options.thinking,
-        system_prompt=options.system_prompt or suite.config.system_prompt,
-        num_fewshot=options.num_fewshot, multiturn=options.fewshot_as_multiturn,
-        seed=options.seed)
-    decoding = Decoding(options.max_new_tokens, options.temperature, options.top_p,
-                        options.top_k, options.seed, options.repeats,
-                        options.max_thinking_tokens, options.max_answer_tokens)
+    style, decoding = prompting(options, tokenizer, suite.config.system_prompt)
     loaded = Loaded(model, tokenizer, info, style, decoding)
     signature = options.signature(model_key(info), suite.content_hash)
     with tempfile.TemporaryDirectory(prefix="harness-lmeval-") as tmp:
