@@ -73,11 +73,5 @@ class RequestCache:
         self.db.execute("INSERT OR REPLACE INTO results (key, kind, model, value) VALUES (?,?,?,?)",
                         (key, kind, model, json.dumps(asdict(value), ensure_ascii=False)))
 
-    def count(self, model: str | None = None) -> int:
-        if model is None:
-            return int(self.db.execute("SELECT COUNT(*) FROM results").fetchone()[0])
-        query = "SELECT COUNT(*) FROM results WHERE model = ?"
-        return int(self.db.execute(query, (model,)).fetchone()[0])
-
     def close(self) -> None:
         self.db.close()

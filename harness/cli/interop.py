@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from harness.cli.common import console, err_console
+from harness.cli.common import console, load_suite_or_exit
 from harness.errors import HarnessError
 from harness.interop.lmeval_export import export_lm_eval, group_name
-from harness.suite.loader import SuiteLoadError, load_suite
 
 
 def export_lm_eval_command(
@@ -25,12 +24,7 @@ def export_lm_eval_command(
     The prompts are rendered here (plain text, no chat template), so the YAMLs are data only.
     The data files are referenced by absolute path: move the folder, export again.
     """
-    try:
-        suite = load_suite(suite_dir)
-    except SuiteLoadError as err:
-        for problem in err.problems:
-            err_console.print(problem, highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+    suite = load_suite_or_exit(suite_dir)
     tasks = [suite.task(name) for name in task] if task else None
     if limit is not None and limit < 1:
         raise HarnessError(f"--limit {limit}: must be at least 1")

@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from harness.cli.common import console, err_console
+from harness.cli.common import console, err_console, load_suite_or_exit
 from harness.prompts.items import build_items
-from harness.suite.loader import SuiteLoadError, load_suite
+from harness.suite.loader import load_suite
 from harness.suite.validate import validate_suite
 
 app = typer.Typer(help="Inspect, validate and export task suites.", no_args_is_help=True)
@@ -40,12 +40,7 @@ def validate(suite_dir: SuiteArg = Path("tasks/kr-news-2025-07")) -> None:
 
     Exit 0 with a one-line summary when valid; exit 2 with one line per problem otherwise.
     """
-    try:
-        suite = load_suite(suite_dir)
-    except SuiteLoadError as err:
-        for problem in err.problems:
-            err_console.print(problem, highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+    suite = load_suite_or_exit(suite_dir)
     problems = validate_suite(suite)
     for problem in problems:
         err_console.print(problem, highlight=False, markup=False, soft_wrap=True)

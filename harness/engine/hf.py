@@ -73,9 +73,6 @@ class HFEngine:
                 ids.update(int(v) for v in value)
         return ids
 
-    def encode(self, text: str) -> list[int]:
-        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
-
     def encode_many(self, texts: Sequence[str]) -> list[list[int]]:
         """Token ids of each text (one batched tokenizer call; identical texts once)."""
         unique = list(dict.fromkeys(texts))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,17 @@ class EngineStats:
     computed_tokens: int = 0  # tokens actually run through the model
     generated_tokens: int = 0
     forward_calls: int = 0
-    extra: dict[str, float] = field(default_factory=dict)
 
     @property
     def tokens_saved(self) -> int:
         return max(0, self.prompt_tokens + self.generated_tokens - self.computed_tokens)
+
+    def since(self, before: EngineStats) -> EngineStats:
+        """What was counted after the snapshot `before`."""
+        return EngineStats(self.prompt_tokens - before.prompt_tokens,
+                           self.computed_tokens - before.computed_tokens,
+                           self.generated_tokens - before.generated_tokens,
+                           self.forward_calls - before.forward_calls)
 
 
 @dataclass(frozen=True)

@@ -62,15 +62,21 @@ def model_prompt(tokenizer: Any, task: TaskDef, item: Item, pool: Sequence[Item]
         delimiter=style.delimiter(task))
 
 
+def generation_budget(task: TaskDef, style: PromptStyle, decoding: Decoding) -> int:
+    """New tokens allowed in all: the answer budget, plus thinking and its forced close."""
+    budget = decoding.max_new_tokens or task.max_new_tokens
+    if style.thinking:
+        thinking = decoding.max_thinking_tokens or THINKING_TOKENS
+        answer = decoding.max_answer_tokens or decoding.max_new_tokens or task.max_new_tokens
+        budget = max(budget, thinking + THINK_CLOSE_TOKENS + answer)
+    return budget
+
+
 def generation_requests(tokenizer: Any, task: TaskDef, items: Sequence[Item],
                         style: PromptStyle, decoding: Decoding,
                         pool: Sequence[Item] = ()) -> list[list[GenRequest]]:
     """`decoding.repeats` requests per item (their seeds differ)."""
-    answer_budget = decoding.max_answer_tokens or decoding.max_new_tokens or task.max_new_tokens
-    budget = decoding.max_new_tokens or task.max_new_tokens
-    if style.thinking:
-        thinking_budget = decoding.max_thinking_tokens or THINKING_TOKENS
-        budget = max(budget, thinking_budget + THINK_CLOSE_TOKENS + answer_budget)
+    budget = generation_budget(task, style, decoding)
     requests = []
     for item in items:
         prompt = model_prompt(tokenizer, task, item, pool or items, style,

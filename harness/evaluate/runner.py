@@ -7,7 +7,7 @@ import hashlib
 import json
 import resource
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,7 +18,7 @@ from harness.cache.store import RequestCache, model_key
 from harness.engine.cached import CachedEngine
 from harness.engine.hf import HFEngine
 from harness.engine.loading import LoadOptions, load_model
-from harness.engine.types import EngineStats, ModelInfo
+from harness.engine.types import ModelInfo
 from harness.errors import HarnessError
 from harness.evaluate.judging import judge_choices, judge_generations
 from harness.evaluate.options import RunOptions
@@ -70,17 +70,12 @@ def template_sha(task: TaskDef) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def _stats_copy(stats: EngineStats) -> EngineStats:
-    return EngineStats(stats.prompt_tokens, stats.computed_tokens, stats.generated_tokens,
-                       stats.forward_calls)
-
-
 def run_task(engine: CachedEngine, suite: Suite, task: TaskDef, style: PromptStyle,
              decoding: Decoding, limit: int | None,
              progress: Progress) -> tuple[TaskResult, list[Sample]]:
     pool = build_items(suite, task)
     items = pool[:limit] if limit else pool
-    before = _stats_copy(engine.engine.stats)
+    before = replace(engine.engine.stats)
     started = time.perf_counter()
     if task.regime == "qa":
         per_item = generation_requests(engine.tokenizer, task, items, style, decoding, pool)
@@ -96,19 +91,14 @@ def run_task(engine: CachedEngine, suite: Suite, task: TaskDef, style: PromptSty
         results = engine.loglikelihood(requests, progress.advance)
         samples, primary, metrics = judge_choices(items, contexts, results)
     seconds = time.perf_counter() - started
-    after = engine.engine.stats
-    tokens = {
-        "prompt_tokens": after.prompt_tokens - before.prompt_tokens,
-        "computed_tokens": after.computed_tokens - before.computed_tokens,
-        "generated_tokens": after.generated_tokens - before.generated_tokens,
-    }
-    saved = tokens["prompt_tokens"] + tokens["generated_tokens"] - tokens["computed_tokens"]
+    tokens = engine.engine.stats.since(before)
     result = TaskResult(
         task=task.name, regime=task.regime, language=task.language, n=len(items),
         template_sha=template_sha(task), num_fewshot=style.shots(task),
         primary=primary, metrics=metrics, seconds=round(seconds, 3),
         items_per_s=round(len(items) / seconds, 3) if seconds else 0.0,
-        tokens_saved=max(0, saved), **tokens,
+        prompt_tokens=tokens.prompt_tokens, computed_tokens=tokens.computed_tokens,
+        generated_tokens=tokens.generated_tokens, tokens_saved=tokens.tokens_saved,
     )
     return result, samples
 

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from harness.errors import HarnessError
-from harness.evaluate.requests import THINK_CLOSE_TOKENS, THINKING_TOKENS, Decoding, PromptStyle
+from harness.evaluate.requests import Decoding, PromptStyle, generation_budget
 from harness.prompts.chat import plain_fewshot
 from harness.prompts.fewshot import pick_examples
 from harness.prompts.items import Item, build_items
@@ -51,16 +51,6 @@ def plain_style(suite: Suite) -> PromptStyle:
     """The style of `harness tasks export`: plain prompts, the suite's system prompt, each
     task's own number of few-shot examples."""
     return PromptStyle(chat=False, thinking=False, system_prompt=suite.config.system_prompt)
-
-
-def generation_budget(task: TaskDef, style: PromptStyle, decoding: Decoding) -> int:
-    """max_gen_toks: the budget `generation_requests` gives the hf engine."""
-    budget = decoding.max_new_tokens or task.max_new_tokens
-    if style.thinking:
-        thinking = decoding.max_thinking_tokens or THINKING_TOKENS
-        answer = decoding.max_answer_tokens or decoding.max_new_tokens or task.max_new_tokens
-        budget = max(budget, thinking + THINK_CLOSE_TOKENS + answer)
-    return budget
 
 
 def check_supported(task: TaskDef, style: PromptStyle, decoding: Decoding) -> None:
