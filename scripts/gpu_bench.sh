@@ -2,7 +2,7 @@
 # The prepared GPU check of the speed issue: `harness bench` on a randomly initialised model of
 # the real EXAONE 4.0 1.2B shape, bf16, our engine and lm-eval's HFLM side by side, saved under
 # results/bench/ (or $OUT) with the device name. Run on a CUDA machine from the repo root.
-# Packages the machine lacks travel as wheels in .whl/ (see README, "GPU benchmark").
+# Packages the machine lacks travel as wheels in .whl/ (see README, "GPU benchmark" under "Speed").
 set -euo pipefail
 if compgen -G ".whl/*.whl" >/dev/null; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \

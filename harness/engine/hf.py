@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import torch
 
 from harness.engine.batching import rows_per_batch
 from harness.engine.decode import RowDecoder
+from harness.engine.kv import ReservedLayer, new_cache
+from harness.engine.packed import packed_inputs, score_pieces
 from harness.engine.prefix import Batch, Prefix, PrefixGroup, group_by_prefix
+from harness.engine.running import Running, can_merge
+from harness.engine.trie import Path, Piece, pack
 from harness.engine.types import (
     EngineStats,
     GenRequest,
@@ -20,7 +24,11 @@ from harness.engine.types import (
     ModelInfo,
 )
 
-PREFIX_PAD_SHARE = 0.8  # prefixes batched together are at least this share of the longest
+PREFIX_PAD_SHARE = 0.8  # prefixes batched together are at least this share of the longest,
+PREFIX_PAD_TOKENS = 64  # or at most this many tokens shorter (short ones: fewer passes)
+PIECE_NODES = 512  # most trie nodes in one packed row
+PIECE_SCORED = 64  # most scored positions in one packed row (bounds the logits kept)
+CUSTOM_MASK_ATTENTION = ("sdpa", "eager")  # kernels that take a 4D mask (trie packing)
 Progress = Callable[[int], None]
 LoglikSink = Callable[[int, LoglikResult], None]
 GenSink = Callable[[int, GenResult], None]
@@ -55,6 +63,8 @@ class HFEngine:
         self.pad_id = self._pad_id()
         self.eos_ids = self._eos_ids()
         self.max_length = int(getattr(model.config, "max_position_embeddings", 4096) or 4096)
+        self.attention = str(getattr(model.config, "_attn_implementation", None) or "eager")
+        self.custom_masks = self.attention in CUSTOM_MASK_ATTENTION
 
     # -- tokens -------------------------------------------------------------------------
     def _pad_id(self) -> int:
@@ -127,60 +137,80 @@ class HFEngine:
         return ids, mask
 
     def _prefixes(self, prefixes: Sequence[list[int]]) -> Prefix:
-        """Run several groups' shared prefixes in one left-padded forward pass."""
-        ids, mask = self._left_pad(prefixes, self.pad_id)
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        ids, mask, positions = (t.to(self.device) for t in (ids, mask, positions))
-        out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions,
-                         use_cache=True, logits_to_keep=1)
+        """Run several groups' shared prefixes in one forward pass, right-padded: a causal
+        pass needs no mask then (pads come after every real token), so attention takes the
+        kernels' causal fast path; later passes mask the pads out of the cache."""
+        width = max(len(p) for p in prefixes)
+        ids = torch.full((len(prefixes), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(prefixes), width), dtype=torch.long)
+        for row, prefix in enumerate(prefixes):
+            ids[row, : len(prefix)] = torch.tensor(prefix)
+            mask[row, : len(prefix)] = 1
+        ids, mask = ids.to(self.device), mask.to(self.device)
+        out = self.model(input_ids=ids, use_cache=True, logits_to_keep=1)
         self.stats.computed_tokens += sum(len(p) for p in prefixes)
         self.stats.forward_calls += 1
         lengths = torch.tensor([len(p) for p in prefixes], device=self.device)
         return Prefix(out.cache, mask, lengths)
 
-    def _gather(self, cache: Any, index: torch.Tensor) -> Any:
-        """A fresh cache whose row i is the prefix cache's row index[i]."""
-        from transformers import DynamicCache
-
-        fresh = DynamicCache(config=self.model.config)
-        for layer_index, layer in enumerate(cache.layers):
-            fresh.update(layer.keys.index_select(0, index), layer.values.index_select(0, index),
-                         layer_index)
+    def _gather(self, cache: Any, index: torch.Tensor, room: int) -> Any:
+        """A cache whose row i is the prefix cache's row index[i], copied once into buffers
+        with `room` free positions (the tokens of the coming pass and generation)."""
+        identity = bool(index.numel() == cache.layers[0].keys.shape[0] and torch.equal(
+            index, torch.arange(index.numel(), device=index.device)))
+        fresh = new_cache(self.model.config, 0)
+        for layer_index, (source, layer) in enumerate(zip(cache.layers, fresh.layers,
+                                                          strict=True)):
+            keys, values = ((source.keys, source.values) if identity else
+                            (source.keys.index_select(0, index),
+                             source.values.index_select(0, index)))
+            if isinstance(layer, ReservedLayer):
+                layer.adopt(keys, values, room)
+            else:
+                fresh.update(keys, values, layer_index)
         return fresh
 
     def _forward_rows(
-        self, rows: Sequence[list[int]], prefix: Prefix | None, groups: Sequence[int], keep: int
+        self, rows: Sequence[list[int]], prefix: Prefix | None, groups: Sequence[int],
+        reserve: int,
     ) -> tuple[torch.Tensor, Any, torch.Tensor, torch.Tensor]:
-        """Left-pad `rows` and run each after its group's cached prefix; returns logits of the
-        last `keep` positions, the cache, the attention mask and the last position ids."""
+        """Left-pad `rows` and run each after its group's cached prefix; returns the last
+        position's logits, the cache (with room for `reserve` more tokens), the attention
+        mask and the last position ids."""
         ids, mask = self._left_pad(rows, self.pad_id)
         ids, mask = ids.to(self.device), mask.to(self.device)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        cache = None
+        cache = new_cache(self.model.config, reserve)
         if prefix is not None:
             index = torch.tensor(groups, device=self.device)
-            cache = self._gather(prefix.cache, index)
+            cache = self._gather(prefix.cache, index, ids.shape[1] + reserve)
             positions = positions + prefix.lengths.index_select(0, index)[:, None]
             mask = torch.cat([prefix.mask.index_select(0, index), mask], dim=1)
         out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, cache=cache,
-                         use_cache=True, logits_to_keep=keep)
+                         use_cache=True, logits_to_keep=1)
         self.stats.computed_tokens += sum(len(r) for r in rows)
         self.stats.forward_calls += 1
         return out.logits, out.cache, mask, positions[:, -1:]
 
-    def _batches(self, sequences: Sequence[list[int]]) -> list[Batch]:
+    def _batches(self, sequences: Sequence[list[int]], min_saving: int = 1) -> list[Batch]:
         """Prefix groups packed into batches: up to a batch of groups share one prefix pass,
-        then their rows (the sequences after the prefix) run in chunks."""
+        then their rows (the sequences after the prefix) run in chunks. Groups that would
+        save fewer than `min_saving` tokens run as plain rows."""
         groups = group_by_prefix(sequences, enabled=self.prefix_reuse)
-        plain = [i for g in groups if g.prefix_len == 0 for i in g.members]
-        shared = sorted((g for g in groups if g.prefix_len), key=lambda g: -g.prefix_len)
+        worth = [g.prefix_len * (len(g.members) - 1) >= min_saving for g in groups]
+        plain = [i for g, w in zip(groups, worth, strict=True) if not (w and g.prefix_len)
+                 for i in g.members]
+        shared = sorted((g for g, w in zip(groups, worth, strict=True) if w and g.prefix_len),
+                        key=lambda g: -g.prefix_len)
         batches: list[Batch] = []
         if plain:
             batches.append(Batch([], [(0, i) for i in plain], 0))
         pending: list[PrefixGroup] = []
         for group in shared:
             limit = self._rows_limit(pending[0].prefix_len if pending else group.prefix_len)
-            padding = pending and group.prefix_len < PREFIX_PAD_SHARE * pending[0].prefix_len
+            longest = pending[0].prefix_len if pending else 0
+            padding = (group.prefix_len < PREFIX_PAD_SHARE * longest
+                       and longest - group.prefix_len > PREFIX_PAD_TOKENS)
             if pending and (len(pending) >= limit or padding):
                 batches.append(self._batch(pending))
                 pending = []
@@ -198,66 +228,72 @@ class HFEngine:
     def _rows_limit(self, tokens: int) -> int:
         return rows_per_batch(self.model.config, tokens, self.info, self.batch_size)
 
-    def _chunks(self, batch: Batch, rows: dict[int, list[int]], extra: int = 0
-                ) -> list[list[tuple[int, int]]]:
-        order = sorted(batch.members, key=lambda m: -len(rows[m[1]]))
-        chunks: list[list[tuple[int, int]]] = []
-        current: list[tuple[int, int]] = []
-        for member in order:
-            width = len(rows[(current or [member])[0][1]]) + extra
-            if current and len(current) >= self._rows_limit(batch.max_prefix + width):
-                chunks.append(current)
-                current = []
-            current.append(member)
-        if current:
-            chunks.append(current)
-        return chunks
-
     # -- log-likelihood -----------------------------------------------------------------
     @torch.inference_mode()
     def loglikelihood(
         self, requests: Sequence[LoglikRequest], progress: Progress | None = None,
         sink: LoglikSink | None = None,
     ) -> list[LoglikResult]:
+        """Each batch: one pass over its groups' shared prefixes, then passes over the rest
+        packed as tries (each distinct token prefix once), rows reading the prefix cache."""
         pairs = [self._truncate(c, k) for c, k in self.encode_pairs(requests)]
         self.stats.prompt_tokens += sum(len(c) + len(k) - 1 for c, k in pairs)
+        share = self.prefix_reuse and self.custom_masks
         results: dict[int, LoglikResult] = {}
         for batch in self._batches([c for c, _ in pairs]):
             prefix = self._prefixes([pairs[i][0][:n] for n, i in
                                      zip(batch.prefix_lens, batch.leaders, strict=True)]
                                     ) if batch.prefix_lens else None
-            rows = {i: (pairs[i][0] + pairs[i][1])[batch.prefix_of(g) :-1]
-                    for g, i in batch.members}
-            for chunk in self._chunks(batch, rows):
-                keep = max(len(pairs[i][1]) for _, i in chunk)
-                logits, _, _, _ = self._forward_rows([rows[i] for _, i in chunk], prefix,
-                                                     [g for g, _ in chunk], keep)
-                scores = self._score(logits, [pairs[i][1] for _, i in chunk])
-                for (_, i), (logprob, greedy) in zip(chunk, scores, strict=True):
-                    results[i] = LoglikResult(logprob, greedy, len(pairs[i][1]))
+            paths: dict[int, list[Path]] = {}
+            for g, i in batch.members:
+                paths.setdefault(g, []).append(Path(
+                    i, (pairs[i][0] + pairs[i][1])[batch.prefix_of(g) : -1], len(pairs[i][1])))
+            pieces = {g: pack(p, PIECE_NODES, PIECE_SCORED, share) for g, p in paths.items()}
+            for chunk in self._piece_chunks(batch, pieces):
+                logits = self._forward_pieces(chunk, prefix, four_d=share)
+                for i, result in score_pieces(logits, [p for _, p in chunk],
+                                              [k for _, k in pairs]):
+                    results[i] = result
                     if sink:
-                        sink(i, results[i])
+                        sink(i, result)
                 if progress:
-                    progress(len(chunk))
+                    progress(sum(len(p.members) for _, p in chunk))
         return [results[i] for i in range(len(requests))]
 
-    def _score(self, logits: torch.Tensor, conts: Sequence[list[int]]
-               ) -> list[tuple[float, bool]]:
-        """(sum of log-probabilities, greedy?) of each row's continuation, which fills the
-        last len(cont) of the `keep` positions; one device-to-host copy for the chunk."""
-        rows, keep = logits.shape[0], logits.shape[1]
-        target = torch.zeros((rows, keep), dtype=torch.long)
-        mask = torch.zeros((rows, keep), dtype=torch.bool)
-        for row, cont in enumerate(conts):
-            target[row, keep - len(cont) :] = torch.tensor(cont)
-            mask[row, keep - len(cont) :] = True
-        target, mask = target.to(logits.device), mask.to(logits.device)
-        logprobs = torch.log_softmax(logits.float(), dim=-1)
-        picked = logprobs.gather(-1, target[..., None]).squeeze(-1).masked_fill(~mask, 0.0)
-        greedy = ((logprobs.argmax(-1) == target) | ~mask).all(-1)
-        sums = picked.sum(-1).tolist()
-        flags = greedy.tolist()
-        return [(float(s), bool(g)) for s, g in zip(sums, flags, strict=True)]
+    def _piece_chunks(self, batch: Batch, pieces: dict[int, list[Piece]]
+                      ) -> list[list[tuple[int, Piece]]]:
+        """Round r runs piece r of every group in group order, so a round that holds every
+        group reads the prefix cache as it is (no copy); rounds split by the row limit."""
+        chunks: list[list[tuple[int, Piece]]] = []
+        for r in range(max(len(p) for p in pieces.values())):
+            round_ = [(g, p[r]) for g, p in sorted(pieces.items()) if r < len(p)]
+            width = batch.max_prefix + max(len(p.tokens) for _, p in round_)
+            limit = self._rows_limit(width)
+            chunks += [round_[k : k + limit] for k in range(0, len(round_), limit)]
+        return chunks
+
+    def _forward_pieces(self, chunk: Sequence[tuple[int, Piece]], prefix: Prefix | None,
+                        four_d: bool) -> torch.Tensor:
+        """Logits of the last `keep` positions of the packed rows (every scored node)."""
+        groups = [g for g, _ in chunk]
+        cache, prefix_mask, lengths = None, None, [0] * len(chunk)
+        if prefix is not None:
+            index = torch.tensor(groups, device=self.device)
+            cache = self._gather(prefix.cache, index, max(len(p.tokens) for _, p in chunk))
+            prefix_mask = prefix.mask.index_select(0, index).cpu()
+            lengths = prefix.lengths.index_select(0, index).tolist()
+        inputs = packed_inputs([p for _, p in chunk], prefix_mask, lengths, self.pad_id, four_d)
+        mask = inputs.mask.to(self.device)
+        if four_d and self.attention == "eager":  # eager attention adds the mask to its scores
+            mask = torch.zeros(mask.shape, dtype=self.model.dtype, device=self.device
+                               ).masked_fill(~mask, torch.finfo(self.model.dtype).min)
+        out = self.model(input_ids=inputs.ids.to(self.device), attention_mask=mask,
+                         position_ids=inputs.positions.to(self.device), cache=cache,
+                         use_cache=True, logits_to_keep=inputs.keep)
+        self.stats.computed_tokens += sum(len(p.tokens) for _, p in chunk)
+        self.stats.forward_calls += 1
+        logits: torch.Tensor = out.logits
+        return logits
 
     def _truncate(self, context: list[int], cont: list[int]) -> tuple[list[int], list[int]]:
         overflow = len(context) + len(cont) - 1 - self.max_length
@@ -274,47 +310,74 @@ class HFEngine:
         self.stats.prompt_tokens += sum(len(p) for p in prompts)
         results: dict[int, GenResult] = {}
         budget = max((r.max_new_tokens for r in requests), default=0)
-        for batch in self._batches(prompts):
+        # Rows of one batch join a running decode as others finish, but batches decode one
+        # after another: a prefix group must save more than a batch's worth of decode steps.
+        for batch in self._batches(prompts, min_saving=budget * (self.batch_size or 8)):
             prefix = self._prefixes([prompts[i][:n] for n, i in
                                      zip(batch.prefix_lens, batch.leaders, strict=True)]
                                     ) if batch.prefix_lens else None
             rows = {i: prompts[i][batch.prefix_of(g) :] for g, i in batch.members}
-            for chunk in self._chunks(batch, rows, extra=budget):
-                decoders = self._decode([rows[i] for _, i in chunk],
-                                        [requests[i] for _, i in chunk], prefix,
-                                        [g for g, _ in chunk])
-                for (_, i), decoder in zip(chunk, decoders, strict=True):
-                    results[i] = decoder.result(len(prompts[i]))
-                    self.stats.generated_tokens += len(decoder.ids)
-                    if sink:
-                        sink(i, results[i])
+            for i, decoder in self._decode(batch, rows, requests, prefix, budget):
+                results[i] = decoder.result(len(prompts[i]))
+                self.stats.generated_tokens += len(decoder.ids)
+                if sink:
+                    sink(i, results[i])
                 if progress:
-                    progress(len(chunk))
+                    progress(1)
         return [results[i] for i in range(len(requests))]
 
     def _decode(
-        self, rows: list[list[int]], reqs: list[GenRequest], prefix: Prefix | None,
-        groups: list[int],
-    ) -> list[RowDecoder]:
-        logits, cache, mask, pos = self._forward_rows(rows, prefix, groups, keep=1)
-        decoders = [RowDecoder(req, self.tokenizer, self.eos_ids) for req in reqs]
-        while True:
+        self, batch: Batch, rows: dict[int, list[int]], requests: Sequence[GenRequest],
+        prefix: Prefix | None, budget: int,
+    ) -> Iterator[tuple[int, RowDecoder]]:
+        """Decode the batch's rows, at most a batch of them at once (longest prompts first):
+        finished rows leave at once, waiting rows join when half a batch is free."""
+        waiting = sorted(batch.members, key=lambda m: -len(rows[m[1]]))
+        limit = self._rows_limit(batch.max_prefix + len(rows[waiting[0][1]]) + budget)
+        running: Running | None = None
+        while waiting or running:
+            room = limit - (running.size if running else 0)
+            if waiting and (running is None or (
+                    room >= min(len(waiting), max(1, limit // 2)) and can_merge(running.cache))):
+                admitted, waiting = waiting[:room], waiting[room:]
+                joining = self._start([rows[i] for _, i in admitted],
+                                      [requests[i] for _, i in admitted],
+                                      [i for _, i in admitted], prefix, [g for g, _ in admitted])
+                if running is None:
+                    running = joining
+                else:
+                    running.join(joining)
+            assert running is not None
+            greedy = running.logits.argmax(-1).tolist()  # one device sync per step
             feed = []
-            greedy = logits[:, -1].argmax(-1).tolist()  # one device sync per step
-            for row, decoder in enumerate(decoders):
-                if decoder.finish:
-                    feed.append(self.pad_id)
-                    continue
-                token = decoder.choose(logits[row, -1], greedy[row])
-                decoder.push(token)
-                feed.append(token)
-            if all(d.finish for d in decoders):
-                return decoders
-            mask = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1)
-            pos = pos + 1
-            out = self.model(input_ids=torch.tensor([feed], device=self.device).T,
-                             attention_mask=mask, position_ids=pos, cache=cache, use_cache=True,
-                             logits_to_keep=1)
-            cache, logits = out.cache, out.logits
-            self.stats.computed_tokens += len(rows)
-            self.stats.forward_calls += 1
+            for row, decoder in enumerate(running.decoders):
+                decoder.push(decoder.choose(running.logits[row], greedy[row]))
+                feed.append(decoder.ids[-1])
+            done = running.finished()
+            for row in done:
+                yield running.members[row], running.decoders[row]
+            alive = [row for row in range(running.size) if row not in done]
+            if not alive:
+                running = None
+                continue
+            if done:
+                running.keep(alive)
+                feed = [feed[row] for row in alive]
+            self._step(running, feed)
+
+    def _start(self, rows: list[list[int]], reqs: list[GenRequest], members: list[int],
+               prefix: Prefix | None, groups: list[int]) -> Running:
+        logits, cache, mask, positions = self._forward_rows(
+            rows, prefix, groups, reserve=max(r.max_new_tokens for r in reqs))
+        decoders = [RowDecoder(req, self.tokenizer, self.eos_ids) for req in reqs]
+        return Running(cache, mask, positions, logits[:, -1], members, decoders)
+
+    def _step(self, running: Running, feed: list[int]) -> None:
+        running.mask = torch.cat([running.mask, torch.ones_like(running.mask[:, :1])], dim=1)
+        running.positions = running.positions + 1
+        out = self.model(input_ids=torch.tensor([feed], device=self.device).T,
+                         attention_mask=running.mask, position_ids=running.positions,
+                         cache=running.cache, use_cache=True, logits_to_keep=1)
+        running.cache, running.logits = out.cache, out.logits[:, -1]
+        self.stats.computed_tokens += running.size
+        self.stats.forward_calls += 1

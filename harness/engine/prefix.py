@@ -65,7 +65,7 @@ def _close(run: list[int], shared: int, sequences: Sequence[Sequence[int]]) -> P
 
 @dataclass(frozen=True)
 class Prefix:
-    """The KV cache of several groups' prefixes, computed in one left-padded pass."""
+    """The KV cache of several groups' prefixes, computed in one right-padded pass."""
 
     cache: Any
     mask: torch.Tensor  # (groups, longest prefix): 1 where a prefix token is

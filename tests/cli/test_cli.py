@@ -86,3 +86,13 @@ def test_end_to_end_results_and_leaderboard(demo_results: Path, suite) -> None: 
     header = next(line for line in table.splitlines() if line.startswith("| model"))
     assert "closed_qa" in header and "open_qa" in header
     assert table.index("tiny-exaone4-memorizer") < table.index("tiny-exaone4-random")
+
+
+def test_bench_prints_side_by_side_ratios() -> None:
+    result = harness_cli("bench", "--shape", "tiny", "--limit", "2", "--regime", "mc")
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.startswith("| mc |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    ours, theirs, ratio = float(cells[2]), float(cells[3]), float(cells[4].split("x")[0])
+    assert ours > 0 and theirs > 0 and abs(ratio - ours / theirs) <= 0.01 * ratio + 0.01
+    assert float(cells[6]) <= 1e-4  # same log-likelihoods as lm-eval's HFLM

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,21 @@ def test_cuda_without_gpu_is_refused() -> None:
         pytest.skip("a GPU is present")
     with pytest.raises(HarnessError, match="no CUDA device"):
         load_model("unused", LoadOptions(device="cuda"))
+
+
+def test_finished_rows_make_room_for_waiting_ones(random_model, suite) -> None:  # type: ignore[no-untyped-def]
+    """Continuous batching: short answers leave the batch and waiting rows join; every text
+    equals the one-at-a-time text, in fewer forward passes than fixed chunks would need."""
+    model, tok, info = load_model(str(random_model), LoadOptions(device="cpu", dtype="float32"))
+    items = build_items(suite, suite.task("closed_qa"), limit=9)
+    base = [g[0] for g in generation_requests(tok, suite.task("closed_qa"), items, _style(tok),
+                                              Decoding())]
+    requests = [dataclasses.replace(r, stop=(), max_new_tokens=12 if n % 3 == 0 else 2)
+                for n, r in enumerate(base)]
+    plain = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False).generate(requests)
+    engine = HFEngine(model, tok, info, batch_size=3, prefix_reuse=False)
+    fast = engine.generate(requests)
+    assert [r.text for r in plain] == [r.text for r in fast]
+    assert [r.generated_tokens for r in fast] == [r.max_new_tokens for r in requests]
+    fixed_chunks = 3 * 12  # three chunks of three rows, each decoding until its 12-token row ends
+    assert engine.stats.forward_calls < fixed_chunks

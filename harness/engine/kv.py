@@ -1,0 +1,86 @@
+"""KV caches whose layers grow in place: room for the tokens still to come is reserved once, so
+a decode step writes its token instead of copying the whole cache (`torch.cat`, as
+transformers' `DynamicLayer` does at every step)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from transformers.cache_utils import DynamicLayer
+
+
+class ReservedLayer(DynamicLayer):  # type: ignore[no-untyped-call]
+    """A `DynamicLayer` backed by a buffer with `reserve` spare positions; `keys`/`values` are
+    views of it. Tensors assigned from outside (a gathered prefix, rows kept after some
+    finished) are copied into a new buffer at the next update."""
+
+    def __init__(self, reserve: int = 0) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.reserve = reserve
+        self._buffers: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def _owned(self, needed: int) -> bool:
+        if self._buffers is None:
+            return False
+        keys, current = self._buffers[0], self.keys
+        return (current is not None and current.data_ptr() == keys.data_ptr()
+                and current.shape[0] == keys.shape[0] and needed <= keys.shape[-2])
+
+    def adopt(self, keys: torch.Tensor, values: torch.Tensor, room: int) -> None:
+        """Start from another cache's rows: one copy into a buffer with `room` free positions."""
+        if not self.is_initialized:
+            self.lazy_initialization(keys, values)
+        length = keys.shape[-2]
+        buffers = (keys.new_empty((*keys.shape[:2], length + room, keys.shape[-1])),
+                   values.new_empty((*values.shape[:2], length + room, values.shape[-1])))
+        buffers[0][:, :, :length] = keys
+        buffers[1][:, :, :length] = values
+        self._buffers = buffers
+        self.keys, self.values = buffers[0][:, :, :length], buffers[1][:, :, :length]
+
+    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any,
+               **kwargs: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        if not self.is_initialized:
+            self.lazy_initialization(key_states, value_states)
+        length = self.get_seq_length()
+        total = length + key_states.shape[-2]
+        buffers = self._buffers if self._owned(total) else None
+        if buffers is None:
+            shape = (*key_states.shape[:2], total + self.reserve, key_states.shape[-1])
+            buffers = (key_states.new_empty(shape),
+                       value_states.new_empty((*shape[:3], value_states.shape[-1])))
+            if length and self.keys is not None and self.values is not None:
+                buffers[0][:, :, :length] = self.keys
+                buffers[1][:, :, :length] = self.values
+            self._buffers = buffers
+        keys, values = buffers
+        keys[:, :, length:total] = key_states
+        values[:, :, length:total] = value_states
+        self.keys, self.values = keys[:, :, :total], values[:, :, :total]
+        return self.keys, self.values
+
+
+def assign(layer: Any, keys: torch.Tensor, values: torch.Tensor, room: int) -> None:
+    """Replace a growable layer's rows (releasing its old buffer), with `room` to grow."""
+    if isinstance(layer, ReservedLayer):
+        layer.adopt(keys, values, room)
+    else:
+        layer.keys, layer.values = keys, values
+
+
+def growable(layer: Any) -> bool:
+    """Plain growing layers (not sliding-window or static ones): rows can be gathered, dropped
+    and joined by assigning `keys`/`values`."""
+    return type(layer) in (DynamicLayer, ReservedLayer)
+
+
+def new_cache(config: Any, reserve: int) -> Any:
+    """An empty cache for `config`; its layers reserve `reserve` positions when the model's
+    layers are all plain growing ones."""
+    from transformers import DynamicCache
+
+    cache = DynamicCache(config=config)
+    if all(growable(layer) for layer in cache.layers):
+        cache.layers = [ReservedLayer(reserve) for _ in cache.layers]
+    return cache

@@ -1,0 +1,78 @@
+"""One forward pass over packed trie pieces (each row after its group's cached prefix): its
+inputs, and the scores read from its logits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from harness.engine.trie import Piece
+from harness.engine.types import LoglikResult
+
+
+@dataclass(frozen=True)
+class PackedInputs:
+    ids: torch.Tensor  # (rows, width), pieces left-padded
+    positions: torch.Tensor  # (rows, width): prefix length + depth
+    mask: torch.Tensor  # (rows, 1, width, prefix width + width) bool, or (rows, cols) 2D
+    keep: int  # logits of the last `keep` positions cover every scored node
+
+
+def packed_inputs(pieces: Sequence[Piece], prefix_mask: torch.Tensor | None,
+                  prefix_lengths: Sequence[int], pad: int, four_d: bool) -> PackedInputs:
+    """Left-pad the pieces into rows. With `four_d`, each node attends to the row's real prefix
+    tokens and to its own ancestors; pads attend to themselves only (no empty softmax rows).
+    Without it (attention kernels that take no custom mask) every piece must be one path, and
+    the usual 2D padding mask is returned."""
+    rows = len(pieces)
+    width = max(len(p.tokens) for p in pieces)
+    past = 0 if prefix_mask is None else int(prefix_mask.shape[1])
+    ids = torch.full((rows, width), pad, dtype=torch.long)
+    positions = torch.zeros((rows, width), dtype=torch.long)
+    if four_d:
+        mask = torch.zeros((rows, 1, width, past + width), dtype=torch.bool)
+        mask[:, 0, torch.arange(width), past + torch.arange(width)] = True
+    else:
+        mask = torch.zeros((rows, past + width), dtype=torch.bool)
+    for row, piece in enumerate(pieces):
+        start = width - len(piece.tokens)
+        ids[row, start:] = torch.tensor(piece.tokens)
+        positions[row, start:] = torch.tensor(piece.depths) + prefix_lengths[row]
+        if four_d:
+            if prefix_mask is not None:
+                mask[row, 0, start:, :past] = prefix_mask[row].bool()
+            mask[row, 0, start:, past + start :] = piece.mask()
+        else:
+            if prefix_mask is not None:
+                mask[row, :past] = prefix_mask[row].bool()
+            mask[row, past + start :] = True
+    keep = max(p.scored_nodes for p in pieces)
+    return PackedInputs(ids, positions, mask, keep)
+
+
+def score_pieces(logits: torch.Tensor, pieces: Sequence[Piece],
+                 continuations: Sequence[Sequence[int]]) -> list[tuple[int, LoglikResult]]:
+    """(request, result) for every member of the pieces: the sum of its continuation's
+    log-probabilities and whether each of its tokens is the argmax. `logits` are those of
+    the last positions of the rows (`PackedInputs.keep`); one device-to-host copy."""
+    keep = logits.shape[1]
+    rows, cols, targets, owners = [], [], [], []
+    for row, piece in enumerate(pieces):
+        for member, nodes in piece.members.items():
+            for node, target in zip(nodes, continuations[member], strict=True):
+                rows.append(row)
+                cols.append(node - len(piece.tokens) + keep)
+                targets.append(target)
+                owners.append(member)
+    r, c, t = (torch.tensor(x, device=logits.device) for x in (rows, cols, targets))
+    scores = logits.float()
+    picked = scores[r, c, t] - torch.logsumexp(scores, dim=-1)[r, c]
+    greedy = scores.argmax(-1)[r, c] == t
+    sums: dict[int, float] = {}
+    flags: dict[int, bool] = {}
+    for owner, logprob, flag in zip(owners, picked.tolist(), greedy.tolist(), strict=True):
+        sums[owner] = sums.get(owner, 0.0) + float(logprob)
+        flags[owner] = flags.get(owner, True) and bool(flag)
+    return [(i, LoglikResult(s, flags[i], len(continuations[i]))) for i, s in sums.items()]

@@ -1,0 +1,73 @@
+"""The rows being decoded together. Finished rows leave and waiting rows join between steps
+(continuous batching), so a batch never idles on its longest answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from harness.engine.decode import RowDecoder
+from harness.engine.kv import assign, growable
+
+
+def can_merge(cache: Any) -> bool:
+    """Rows can join only a cache of plain growing layers (not sliding-window or static ones)."""
+    return all(growable(layer) for layer in cache.layers)
+
+
+def _left_pad(tensor: torch.Tensor, width: int, dim: int) -> torch.Tensor:
+    missing = width - tensor.shape[dim]
+    if missing <= 0:
+        return tensor
+    shape = list(tensor.shape)
+    shape[dim] = missing
+    return torch.cat([tensor.new_zeros(shape), tensor], dim=dim)
+
+
+@dataclass
+class Running:
+    cache: Any  # row i of every layer belongs to members[i]
+    mask: torch.Tensor  # (rows, width): 1 where a real token is
+    positions: torch.Tensor  # (rows, 1): position of each row's last token
+    logits: torch.Tensor  # (rows, vocab): each row's next-token logits
+    members: list[int]  # request index of each row
+    decoders: list[RowDecoder]
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    def finished(self) -> list[int]:
+        return [row for row, d in enumerate(self.decoders) if d.finish]
+
+    def room(self) -> int:
+        """Positions the cache may still need: the most new tokens any row may yet take."""
+        return max((d.req.max_new_tokens - len(d.ids) for d in self.decoders), default=0)
+
+    def keep(self, rows: list[int]) -> None:
+        """Drop every other row (its cache too)."""
+        index = torch.tensor(rows, device=self.mask.device)
+        self.mask = self.mask.index_select(0, index)
+        self.positions = self.positions.index_select(0, index)
+        self.logits = self.logits.index_select(0, index)
+        self.members = [self.members[r] for r in rows]
+        self.decoders = [self.decoders[r] for r in rows]
+        for layer in self.cache.layers:
+            assign(layer, layer.keys.index_select(0, index), layer.values.index_select(0, index),
+                   self.room())
+
+    def join(self, other: Running) -> None:
+        """Add `other`'s rows; the shorter side is left-padded (masked) to the same width."""
+        width = max(self.mask.shape[1], other.mask.shape[1])
+        self.mask = torch.cat([_left_pad(self.mask, width, 1), _left_pad(other.mask, width, 1)])
+        self.positions = torch.cat([self.positions, other.positions])
+        self.logits = torch.cat([self.logits, other.logits])
+        self.members += other.members
+        self.decoders += other.decoders
+        for mine, theirs in zip(self.cache.layers, other.cache.layers, strict=True):
+            assign(mine, torch.cat([_left_pad(mine.keys, width, 2),
+                                    _left_pad(theirs.keys, width, 2)]),
+                   torch.cat([_left_pad(mine.values, width, 2),
+                              _left_pad(theirs.values, width, 2)]), self.room())

@@ -1,0 +1,35 @@
+"""Cache layers that reserve room: decode steps write in place, content survives regrowth."""
+
+from __future__ import annotations
+
+import torch
+
+from harness.engine.kv import ReservedLayer
+
+
+def test_reserved_layer_grows_in_place() -> None:
+    torch.manual_seed(0)
+    layer = ReservedLayer(reserve=4)
+    first = torch.randn(2, 1, 3, 4)
+    keys, values = layer.update(first, -first)
+    start = keys.data_ptr()
+    steps = [torch.randn(2, 1, 1, 4) for _ in range(5)]
+    for step in steps[:4]:  # within the reserve: the same buffer
+        keys, values = layer.update(step, -step)
+        assert keys.data_ptr() == start
+    keys, values = layer.update(steps[4], -steps[4])  # past it: a new buffer, same content
+    expected = torch.cat([first, *steps], dim=2)
+    assert keys.data_ptr() != start
+    assert torch.equal(keys, expected) and torch.equal(values, -expected)
+    assert layer.get_seq_length() == 8
+
+
+def test_adopted_rows_get_room_and_one_copy() -> None:
+    layer = ReservedLayer()
+    rows = torch.arange(24.0).reshape(2, 1, 3, 4)
+    layer.adopt(rows, rows + 1, room=2)
+    assert layer.get_seq_length() == 3 and torch.equal(layer.keys, rows)
+    start = layer.keys.data_ptr()
+    keys, values = layer.update(torch.zeros(2, 1, 2, 4), torch.zeros(2, 1, 2, 4))
+    assert keys.data_ptr() == start and keys.shape[-2] == 5
+    assert torch.equal(values[:, :, :3], rows + 1) and not keys[:, :, 3:].any()
