@@ -136,10 +136,11 @@ class HFEngine:
                 mask[i, width - len(row) :] = 1
         return ids, mask
 
-    def _prefixes(self, prefixes: Sequence[list[int]]) -> Prefix:
+    def _prefixes(self, prefixes: Sequence[list[int]], reserve: int = 0) -> Prefix:
         """Run several groups' shared prefixes in one forward pass, right-padded: a causal
         pass needs no mask then (pads come after every real token), so attention takes the
-        kernels' causal fast path; later passes mask the pads out of the cache."""
+        kernels' causal fast path; later passes mask the pads out of the cache. The cache
+        reserves `reserve` positions for the rows that continue it."""
         width = max(len(p) for p in prefixes)
         ids = torch.full((len(prefixes), width), self.pad_id, dtype=torch.long)
         mask = torch.zeros((len(prefixes), width), dtype=torch.long)
@@ -147,7 +148,8 @@ class HFEngine:
             ids[row, : len(prefix)] = torch.tensor(prefix)
             mask[row, : len(prefix)] = 1
         ids, mask = ids.to(self.device), mask.to(self.device)
-        out = self.model(input_ids=ids, use_cache=True, logits_to_keep=1)
+        out = self.model(input_ids=ids, cache=new_cache(self.model.config, reserve),
+                         use_cache=True, logits_to_keep=1)
         self.stats.computed_tokens += sum(len(p) for p in prefixes)
         self.stats.forward_calls += 1
         lengths = torch.tensor([len(p) for p in prefixes], device=self.device)
@@ -155,7 +157,9 @@ class HFEngine:
 
     def _gather(self, cache: Any, index: torch.Tensor, room: int) -> Any:
         """A cache whose row i is the prefix cache's row index[i], copied once into buffers
-        with `room` free positions (the tokens of the coming pass and generation)."""
+        with `room` free positions (the tokens of the coming pass and generation); when the
+        index takes every row in order and the prefix cache reserved the room, its buffers
+        are used as they are (generation: each prefix is continued by one pass only)."""
         identity = bool(index.numel() == cache.layers[0].keys.shape[0] and torch.equal(
             index, torch.arange(index.numel(), device=index.device)))
         fresh = new_cache(self.model.config, 0)
@@ -164,6 +168,9 @@ class HFEngine:
             keys, values = ((source.keys, source.values) if identity else
                             (source.keys.index_select(0, index),
                              source.values.index_select(0, index)))
+            if identity and isinstance(source, ReservedLayer) and isinstance(
+                    layer, ReservedLayer) and source.lend_to(layer, room):
+                continue
             if isinstance(layer, ReservedLayer):
                 layer.adopt(keys, values, room)
             else:
@@ -192,16 +199,23 @@ class HFEngine:
         self.stats.forward_calls += 1
         return out.logits, out.cache, mask, positions[:, -1:]
 
-    def _batches(self, sequences: Sequence[list[int]], min_saving: int = 1) -> list[Batch]:
+    def _batches(self, sequences: Sequence[list[int]], min_saving: int = 1,
+                 lone_prefixes: bool = False) -> list[Batch]:
         """Prefix groups packed into batches: up to a batch of groups share one prefix pass,
         then their rows (the sequences after the prefix) run in chunks. Groups that would
-        save fewer than `min_saving` tokens run as plain rows."""
+        save fewer than `min_saving` tokens run as plain rows, or with `lone_prefixes` (and
+        prefix reuse on) as groups of one whose prefix is all but their last token: the
+        unmasked prefix pass is cheaper than a left-padded masked one."""
         groups = group_by_prefix(sequences, enabled=self.prefix_reuse)
         worth = [g.prefix_len * (len(g.members) - 1) >= min_saving for g in groups]
         plain = [i for g, w in zip(groups, worth, strict=True) if not (w and g.prefix_len)
                  for i in g.members]
-        shared = sorted((g for g, w in zip(groups, worth, strict=True) if w and g.prefix_len),
-                        key=lambda g: -g.prefix_len)
+        shared = [g for g, w in zip(groups, worth, strict=True) if w and g.prefix_len]
+        if lone_prefixes and self.prefix_reuse:
+            shared += [PrefixGroup(len(sequences[i]) - 1, (i,)) for i in plain
+                       if len(sequences[i]) > 1]
+            plain = [i for i in plain if len(sequences[i]) <= 1]
+        shared.sort(key=lambda g: -g.prefix_len)
         batches: list[Batch] = []
         if plain:
             batches.append(Batch([], [(0, i) for i in plain], 0))
@@ -312,11 +326,13 @@ class HFEngine:
         budget = max((r.max_new_tokens for r in requests), default=0)
         # Rows of one batch join a running decode as others finish, but batches decode one
         # after another: a prefix group must save more than a batch's worth of decode steps.
-        for batch in self._batches(prompts, min_saving=budget * (self.batch_size or 8)):
-            prefix = self._prefixes([prompts[i][:n] for n, i in
-                                     zip(batch.prefix_lens, batch.leaders, strict=True)]
-                                    ) if batch.prefix_lens else None
+        for batch in self._batches(prompts, min_saving=budget * (self.batch_size or 8),
+                                   lone_prefixes=True):
             rows = {i: prompts[i][batch.prefix_of(g) :] for g, i in batch.members}
+            room = max(len(r) for r in rows.values()) + budget
+            prefix = self._prefixes([prompts[i][:n] for n, i in
+                                     zip(batch.prefix_lens, batch.leaders, strict=True)],
+                                    reserve=room) if batch.prefix_lens else None
             for i, decoder in self._decode(batch, rows, requests, prefix, budget):
                 results[i] = decoder.result(len(prompts[i]))
                 self.stats.generated_tokens += len(decoder.ids)

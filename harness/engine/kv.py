@@ -39,6 +39,17 @@ class ReservedLayer(DynamicLayer):  # type: ignore[no-untyped-call]
         self._buffers = buffers
         self.keys, self.values = buffers[0][:, :, :length], buffers[1][:, :, :length]
 
+    def lend_to(self, other: ReservedLayer, room: int) -> bool:
+        """Let `other` continue from these rows in this layer's own buffer (no copy) when it
+        has `room` spare positions. This layer must not grow afterwards."""
+        if self.keys is None or not self._owned(self.keys.shape[-2] + room):
+            return False
+        assert self._buffers is not None and self.values is not None
+        other.lazy_initialization(self.keys, self.values)
+        other._buffers = self._buffers
+        other.keys, other.values = self.keys, self.values
+        return True
+
     def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any,
                **kwargs: Any) -> tuple[torch.Tensor, torch.Tensor]:
         if not self.is_initialized:

@@ -33,3 +33,15 @@ def test_adopted_rows_get_room_and_one_copy() -> None:
     keys, values = layer.update(torch.zeros(2, 1, 2, 4), torch.zeros(2, 1, 2, 4))
     assert keys.data_ptr() == start and keys.shape[-2] == 5
     assert torch.equal(values[:, :, :3], rows + 1) and not keys[:, :, 3:].any()
+
+
+def test_prefix_with_room_lends_its_buffer() -> None:
+    prefix = ReservedLayer(reserve=3)
+    rows = torch.arange(24.0).reshape(2, 1, 3, 4)
+    prefix.update(rows, rows)
+    borrower = ReservedLayer()
+    assert prefix.lend_to(borrower, room=3)
+    keys, _ = borrower.update(torch.ones(2, 1, 3, 4), torch.ones(2, 1, 3, 4))
+    assert keys.data_ptr() == prefix.keys.data_ptr()  # no copy
+    assert torch.equal(keys[:, :, :3], rows) and torch.equal(prefix.keys, rows)
+    assert not prefix.lend_to(ReservedLayer(), room=4)  # not enough room: the caller copies
