@@ -28,9 +28,9 @@ def bench_command(
         "tasks/kr-news-2025-07"),
     out: Annotated[Path | None, typer.Option(help="Also write the printout here.")] = None,
 ) -> None:
-    """Time the same items through this engine and lm-eval's HFLM; print items/s, the ratio,
-    max |Δ loglik| (so speed never comes from computing something else) and the bare-forward
-    ceiling."""
+    """Time the same items through this engine and lm-eval's HFLM (each in a process of its
+    own, on the same seeded random model); print items/s, the ratio, max |Δ loglik| (so speed
+    never comes from computing something else), the bare-forward ceiling and peak RSS."""
     try:
         import lm_eval  # noqa: F401
     except ImportError:

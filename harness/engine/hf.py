@@ -28,6 +28,7 @@ PREFIX_PAD_SHARE = 0.8  # prefixes batched together are at least this share of t
 PREFIX_PAD_TOKENS = 64  # or at most this many tokens shorter (short ones: fewer passes)
 PIECE_NODES = 512  # most trie nodes in one packed row
 PIECE_SCORED = 64  # most scored positions in one packed row (bounds the logits kept)
+LONE_PREFIX_MIN = 256  # a prompt longer than this runs its own prefix pass (generation)
 CUSTOM_MASK_ATTENTION = ("sdpa", "eager")  # kernels that take a 4D mask (trie packing)
 Progress = Callable[[int], None]
 LoglikSink = Callable[[int, LoglikResult], None]
@@ -204,8 +205,9 @@ class HFEngine:
         """Prefix groups packed into batches: up to a batch of groups share one prefix pass,
         then their rows (the sequences after the prefix) run in chunks. Groups that would
         save fewer than `min_saving` tokens run as plain rows, or with `lone_prefixes` (and
-        prefix reuse on) as groups of one whose prefix is all but their last token: the
-        unmasked prefix pass is cheaper than a left-padded masked one."""
+        prefix reuse on) long ones as groups of one whose prefix is all but their last token:
+        for long rows the unmasked prefix pass is faster and lighter than a left-padded masked
+        one, which outweighs its extra one-token pass."""
         groups = group_by_prefix(sequences, enabled=self.prefix_reuse)
         worth = [g.prefix_len * (len(g.members) - 1) >= min_saving for g in groups]
         plain = [i for g, w in zip(groups, worth, strict=True) if not (w and g.prefix_len)
@@ -213,8 +215,8 @@ class HFEngine:
         shared = [g for g, w in zip(groups, worth, strict=True) if w and g.prefix_len]
         if lone_prefixes and self.prefix_reuse:
             shared += [PrefixGroup(len(sequences[i]) - 1, (i,)) for i in plain
-                       if len(sequences[i]) > 1]
-            plain = [i for i in plain if len(sequences[i]) <= 1]
+                       if len(sequences[i]) > LONE_PREFIX_MIN]
+            plain = [i for i in plain if len(sequences[i]) <= LONE_PREFIX_MIN]
         shared.sort(key=lambda g: -g.prefix_len)
         batches: list[Batch] = []
         if plain:

@@ -103,3 +103,24 @@ def test_finished_rows_make_room_for_waiting_ones(random_model, suite) -> None: 
     assert [r.generated_tokens for r in fast] == [r.max_new_tokens for r in requests]
     fixed_chunks = 3 * 12  # three chunks of three rows, each decoding until its 12-token row ends
     assert engine.stats.forward_calls < fixed_chunks
+
+
+def test_long_unshared_prompts_run_their_own_prefix_pass(loaded, suite) -> None:  # type: ignore[no-untyped-def]
+    """One open-book item per document: nothing is shared, every prompt is long, so each is
+    computed as a one-member prefix group (right-padded, unmasked); same text as the plain path."""
+    model, tok, info = loaded
+    items = build_items(suite, suite.task("open_qa"))
+    one_each = list({item.document: item for item in items}.values())
+    requests = [g[0] for g in generation_requests(tok, suite.task("open_qa"), one_each,
+                                                  _style(tok), Decoding())]
+    assert len(requests) == 4 and min(len(tok(r.prompt)["input_ids"]) for r in requests) > 256
+    plain = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False).generate(requests)
+    engine = HFEngine(model, tok, info, batch_size=4, prefix_reuse=True)
+    passes: list[list[int]] = []
+    run_prefixes = engine._prefixes
+    engine._prefixes = lambda prefixes, **kw: passes.append(  # type: ignore[method-assign]
+        [len(p) for p in prefixes]) or run_prefixes(prefixes, **kw)
+    fast = engine.generate(requests)
+    assert [r.text for r in plain] == [r.text for r in fast]
+    lengths = sorted(len(tok(r.prompt)["input_ids"]) - 1 for r in requests)
+    assert sorted(n for lens in passes for n in lens) == lengths
