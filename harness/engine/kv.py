@@ -41,12 +41,13 @@ class ReservedLayer(DynamicLayer):  # type: ignore[no-untyped-call]
 
     def lend_to(self, other: ReservedLayer, room: int) -> bool:
         """Let `other` continue from these rows in this layer's own buffer (no copy) when it
-        has `room` spare positions. This layer must not grow afterwards."""
+        has `room` spare positions. A buffer is lent once: this layer keeps reading its own
+        rows, but later borrowers get a copy, so no two caches write the same positions."""
         if self.keys is None or not self._owned(self.keys.shape[-2] + room):
             return False
         assert self._buffers is not None and self.values is not None
         other.lazy_initialization(self.keys, self.values)
-        other._buffers = self._buffers
+        other._buffers, self._buffers = self._buffers, None
         other.keys, other.values = self.keys, self.values
         return True
 

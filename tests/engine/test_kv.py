@@ -44,4 +44,7 @@ def test_prefix_with_room_lends_its_buffer() -> None:
     keys, _ = borrower.update(torch.ones(2, 1, 3, 4), torch.ones(2, 1, 3, 4))
     assert keys.data_ptr() == prefix.keys.data_ptr()  # no copy
     assert torch.equal(keys[:, :, :3], rows) and torch.equal(prefix.keys, rows)
-    assert not prefix.lend_to(ReservedLayer(), room=4)  # not enough room: the caller copies
+    assert not prefix.lend_to(ReservedLayer(), room=1)  # lent once: later borrowers copy
+    other = ReservedLayer(reserve=3)
+    other.update(rows, rows)
+    assert not other.lend_to(ReservedLayer(), room=4)  # not enough room: the caller copies
