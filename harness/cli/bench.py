@@ -16,7 +16,7 @@ def bench_command(
     shape: Annotated[str, typer.Option(help="tiny | small (~150M) | exaone-1.2b (the real 1.2B "
                                             "shape), randomly initialised.")] = "small",
     regime: Annotated[list[str] | None, typer.Option(
-        help="Regime(s) to time [default: mc, mc_open, open_qa, closed_qa].")] = None,
+        help="Regime(s) to time (default: mc, mc_open, open_qa, closed_qa).")] = None,
     limit: Annotated[int, typer.Option(help="Items per regime (spread over the "
                                             "documents).")] = 8,
     dtype: Annotated[str, typer.Option(help="auto | float32 | bfloat16 | float16.")] = "auto",

@@ -113,10 +113,11 @@ def run_command(
                                                  rich_help_panel="Decoding")] = None,
     batch_size: Annotated[str, Opt(help="Rows per forward pass, or 'auto' (largest that fits a "
                                         "memory budget).", rich_help_panel="Speed")] = "auto",
-    prefix_reuse: Annotated[bool, Opt(help="Compute shared prompt prefixes (document, question) "
-                                           "once.", rich_help_panel="Speed")] = True,
-    cache_dir: Annotated[Path | None, Opt(help="Request cache folder [default: "
-                                               "~/.cache/fact-harness].",
+    prefix_reuse: Annotated[bool, Opt(help="Compute shared prompt prefixes (document, question, "
+                                           "a choice's shared first tokens) once; off: one row "
+                                           "per request.", rich_help_panel="Speed")] = True,
+    cache_dir: Annotated[Path | None, Opt(help="Request cache folder (default: "
+                                               "~/.cache/fact-harness).",
                                           rich_help_panel="Speed")] = None,
     no_cache: Annotated[bool, Opt("--no-cache", help="Compute every request; store nothing.",
                                   rich_help_panel="Speed")] = False,
