@@ -6,11 +6,16 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+import typer
 
 from harness.refmodels.build import MEMORIZER_NAME, RANDOM_NAME, build_reference_models
 from harness.suite.loader import Suite, load_suite
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_SUITE = ROOT / "tasks" / "kr-news-2025-07"
@@ -44,6 +49,19 @@ def random_model(models_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def memorizer_model(models_dir: Path) -> Path:
     return models_dir / MEMORIZER_NAME
+
+
+def cli_app(register: Callable[[typer.Typer], None]) -> typer.Typer:
+    """A fresh Typer app holding one command module's commands; its callback keeps them
+    sub-commands (`harness score …`), as in the real app."""
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        """Test app."""
+
+    register(app)
+    return app
 
 
 def harness_cli(*args: str, cwd: Path = ROOT, check: bool = False,

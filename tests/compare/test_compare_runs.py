@@ -6,7 +6,6 @@ import json
 import shutil
 from pathlib import Path
 
-import typer
 from typer.testing import CliRunner
 
 from harness.cli import compare
@@ -14,6 +13,7 @@ from harness.compare.comparison import compare_runs
 from harness.compare.flips import answer_text
 from harness.results.store import find_runs, read_run, read_samples, write_run
 from harness.scoring.stats import mcnemar_exact
+from tests.conftest import cli_app
 
 MEMO, RAND = "tiny-exaone4-memorizer", "tiny-exaone4-random"
 
@@ -23,9 +23,7 @@ def _dirs(results: Path) -> dict[str, Path]:
 
 
 def _cli(*args: str) -> tuple[int, str, str]:
-    app = typer.Typer()
-    compare.register(app)
-    app.command("noop", hidden=True)(lambda: None)  # keep `compare` a sub-command
+    app = cli_app(compare.register)
     result = CliRunner().invoke(app, ["compare", *args])
     return result.exit_code, result.stdout, result.stderr
 

@@ -10,18 +10,11 @@ from typer.testing import CliRunner
 
 from harness.cli.interop import register
 from harness.errors import HarnessError
-from tests.conftest import SEED_SUITE
+from tests.conftest import SEED_SUITE, cli_app
 
 
 def _app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:
-        """Root, so that `export` stays a subcommand group."""
-
-    register(app)
-    return app
+    return cli_app(register)
 
 
 def test_export_lm_eval_command(tmp_path: Path) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import typer
 from typer.testing import CliRunner
 
 from harness.cli import report
 from harness.report.plots import Series, grouped_bars
 from harness.results.store import find_runs, read_samples
+from tests.conftest import cli_app
 
 
 def _pages(index: Path) -> list[Path]:
@@ -59,9 +59,7 @@ def test_chart_labels_are_escaped_by_the_svg_writer() -> None:
 
 
 def test_report_command(demo_results: Path, tmp_path: Path) -> None:
-    app = typer.Typer()
-    report.register(app)
-    app.command("noop", hidden=True)(lambda: None)
+    app = cli_app(report.register)
     out = tmp_path / "site"
     result = CliRunner().invoke(app, ["report", "--results", str(demo_results), "--out",
                                       str(out)])

@@ -10,18 +10,12 @@ import typer
 from typer.testing import CliRunner
 
 from harness.cli.score import register
+from tests.conftest import cli_app
 
 
 @pytest.fixture()
 def app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:
-        """Test app."""
-
-    register(app)
-    return app
+    return cli_app(register)
 
 
 @pytest.fixture()
