@@ -127,14 +127,16 @@ class HFEngine:
 
     # -- forward ------------------------------------------------------------------------
     @staticmethod
-    def _left_pad(rows: Sequence[list[int]], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def _pad(rows: Sequence[list[int]], pad: int, left: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        """Rows padded to one width (on the left or the right) and their 0/1 mask."""
         width = max(len(r) for r in rows)
         ids = torch.full((len(rows), width), pad, dtype=torch.long)
         mask = torch.zeros((len(rows), width), dtype=torch.long)
         for i, row in enumerate(rows):
             if row:
-                ids[i, width - len(row) :] = torch.tensor(row)
-                mask[i, width - len(row) :] = 1
+                span = slice(width - len(row), width) if left else slice(0, len(row))
+                ids[i, span] = torch.tensor(row)
+                mask[i, span] = 1
         return ids, mask
 
     def _prefixes(self, prefixes: Sequence[list[int]], reserve: int = 0) -> Prefix:
@@ -142,12 +144,7 @@ class HFEngine:
         pass needs no mask then (pads come after every real token), so attention takes the
         kernels' causal fast path; later passes mask the pads out of the cache. The cache
         reserves `reserve` positions for the rows that continue it."""
-        width = max(len(p) for p in prefixes)
-        ids = torch.full((len(prefixes), width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(prefixes), width), dtype=torch.long)
-        for row, prefix in enumerate(prefixes):
-            ids[row, : len(prefix)] = torch.tensor(prefix)
-            mask[row, : len(prefix)] = 1
+        ids, mask = self._pad(prefixes, self.pad_id, left=False)
         ids, mask = ids.to(self.device), mask.to(self.device)
         out = self.model(input_ids=ids, cache=new_cache(self.model.config, reserve),
                          use_cache=True, logits_to_keep=1)
@@ -185,11 +182,12 @@ class HFEngine:
         """Left-pad `rows` and run each after its group's cached prefix; returns the last
         position's logits, the cache (with room for `reserve` more tokens), the attention
         mask and the last position ids."""
-        ids, mask = self._left_pad(rows, self.pad_id)
+        ids, mask = self._pad(rows, self.pad_id, left=True)
         ids, mask = ids.to(self.device), mask.to(self.device)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        cache = new_cache(self.model.config, reserve)
-        if prefix is not None:
+        if prefix is None:
+            cache = new_cache(self.model.config, reserve)
+        else:
             index = torch.tensor(groups, device=self.device)
             cache = self._gather(prefix.cache, index, ids.shape[1] + reserve)
             positions = positions + prefix.lengths.index_select(0, index)[:, None]
