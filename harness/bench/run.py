@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import platform
 import statistics
@@ -57,13 +58,14 @@ class RegimeResult:
 
 def random_model(shape: str, tokenizer: Any, dtype: torch.dtype, device: str) -> Any:
     """A randomly initialised Exaone4ForCausalLM of the shape (speed does not depend on
-    weights); the real vocabulary size except for `tiny`."""
+    weights); the real vocabulary size except for `tiny`. On device "meta": shapes only."""
     from transformers import Exaone4ForCausalLM
 
     torch.manual_seed(0)
     vocab = len(tokenizer) if shape == "tiny" else EXAONE_VOCAB
     config = exaone4_config(shape, vocab_size=vocab, max_positions=32768)
-    model: Any = Exaone4ForCausalLM(config)
+    with torch.device("meta") if device == "meta" else contextlib.nullcontext():
+        model: Any = Exaone4ForCausalLM(config)
     return model.to(dtype=dtype, device=device).eval()
 
 
@@ -89,13 +91,14 @@ def _context_tokens(tokenizer: Any, work: Workload) -> int:
                                  for t in texts))
 
 
-def _setup(config: BenchConfig) -> tuple[Suite, Any, Any, ModelInfo]:
-    """The suite, its trained tokenizer and the seeded random model (the same in every process)."""
+def _setup(config: BenchConfig, weights: bool = True) -> tuple[Suite, Any, Any, ModelInfo]:
+    """The suite, its trained tokenizer and the seeded random model (the same in every
+    process); without `weights`, the model's shapes only (on the meta device)."""
     device = pick_device(config.device)
     dtype = pick_dtype(config.dtype, device)
     suite: Suite = load_suite(config.suite)
     tokenizer = train_tokenizer(corpus(suite))
-    model = random_model(config.shape, tokenizer, dtype, device)
+    model = random_model(config.shape, tokenizer, dtype, device if weights else "meta")
     return suite, tokenizer, model, _info(model, config.shape, dtype, device)
 
 
@@ -120,10 +123,9 @@ def measure(engine: str, config: BenchConfig, regime: str) -> tuple[Measurement,
 
 def bench(config: BenchConfig, log: Any = print) -> tuple[list[RegimeResult], dict[str, Any]]:
     """Each (engine, regime) measured in a fresh process that builds the same seeded model:
-    neither engine inherits the other's memory or warm caches."""
-    suite, tokenizer, model, info = _setup(config)
-    weights = sum(p.numel() * p.element_size() for p in model.parameters())
-    del model
+    neither engine inherits the other's memory or warm caches (this process holds no weights)."""
+    suite, tokenizer, shapes, info = _setup(config, weights=False)
+    weights = sum(p.numel() * p.element_size() for p in shapes.parameters())
     results = []
     spawn = multiprocessing.get_context("spawn")
     for regime in config.regimes:
