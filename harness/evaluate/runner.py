@@ -140,6 +140,27 @@ def _load(options: RunOptions) -> tuple[Any, Any, ModelInfo]:
                                                  options.trust_remote_code))
 
 
+def abort_run(run_dir: Path, record: RunRecord, err: BaseException) -> None:
+    """Record a run that stopped early ("interrupted" on Ctrl-C, else "failed") and release
+    its folder."""
+    record.status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
+    write_run(run_dir, record)
+    release_run_dir(run_dir)
+
+
+def finish_run(run_dir: Path, record: RunRecord, t0: float, device: str) -> None:
+    """Record a complete run (finish time, total seconds since `t0`, peak memory) and release
+    its folder."""
+    record.status = "complete"
+    record.finished = dt.datetime.now(dt.timezone.utc)
+    record.total_seconds = round(time.perf_counter() - t0, 3)
+    record.peak_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    if device.startswith("cuda"):
+        record.peak_gpu_mb = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    write_run(run_dir, record)
+    release_run_dir(run_dir)
+
+
 def run(options: RunOptions, progress: Progress | None = None) -> Path:
     """Evaluate `options.model` on the suite; returns the run folder.
 
@@ -189,19 +210,10 @@ def run(options: RunOptions, progress: Progress | None = None) -> Path:
             write_samples(run_dir, samples)
             write_run(run_dir, record)
     except BaseException as err:
-        record.status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
         record.cache.hits, record.cache.computed = engine.counts.hits, engine.counts.computed
-        write_run(run_dir, record)
-        release_run_dir(run_dir)
+        abort_run(run_dir, record, err)
         raise
-    record.status = "complete"
-    record.finished = dt.datetime.now(dt.timezone.utc)
-    record.total_seconds = round(time.perf_counter() - t0, 3)
-    record.peak_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    if info.device.startswith("cuda"):
-        record.peak_gpu_mb = round(torch.cuda.max_memory_allocated() / 2**20, 1)
-    write_run(run_dir, record)
-    release_run_dir(run_dir)
+    finish_run(run_dir, record, t0, info.device)
     if cache:
         cache.close()
     return run_dir

@@ -11,8 +11,6 @@ that differ from the ones our engine would get (0 unless something drifted).
 
 from __future__ import annotations
 
-import datetime as dt
-import resource
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -36,10 +34,12 @@ from harness.evaluate.requests import (
     generation_requests,
     prompting,
 )
-from harness.evaluate.rundir import open_run_dir, release_run_dir
+from harness.evaluate.rundir import open_run_dir
 from harness.evaluate.runner import (
     Progress,
     SilentProgress,
+    abort_run,
+    finish_run,
     new_record,
     select_tasks,
     template_sha,
@@ -291,19 +291,10 @@ def run_with_lm_eval(options: RunOptions, progress: Progress | None = None) -> P
                 write_samples(run_dir, samples)
                 write_run(run_dir, record)
         except BaseException as err:
-            record.status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
-            write_run(run_dir, record)
-            release_run_dir(run_dir)
+            abort_run(run_dir, record, err)
             raise
     order = {t.name: index for index, t in enumerate(tasks)}
     record.tasks = {t.name: record.tasks[t.name] for t in tasks}  # suite order
     write_samples(run_dir, sorted(samples, key=lambda s: order[s.task]))
-    record.status = "complete"
-    record.finished = dt.datetime.now(dt.timezone.utc)
-    record.total_seconds = round(time.perf_counter() - t0, 3)
-    record.peak_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    if info.device.startswith("cuda"):
-        record.peak_gpu_mb = round(torch.cuda.max_memory_allocated() / 2**20, 1)
-    write_run(run_dir, record)
-    release_run_dir(run_dir)
+    finish_run(run_dir, record, t0, info.device)
     return run_dir
