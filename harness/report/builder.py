@@ -12,12 +12,7 @@ from harness.leaderboard.select import Row, select_runs
 from harness.report.names import page_name
 from harness.report.pages import index_page, pair_page, run_page
 from harness.report.sections import build_section
-from harness.results.store import read_samples
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+from harness.results.store import atomic_write, read_samples
 
 
 def _clear_pages(folder: Path) -> None:
@@ -34,7 +29,7 @@ def _write_run_pages(out_dir: Path, rows: list[Row]) -> dict[str, str]:
             samples = read_samples(row.run_dir)
         except (OSError, HarnessError):
             samples = []
-        _write(out_dir / href, run_page(row.run, samples))
+        atomic_write(out_dir / href, run_page(row.run, samples))
         links[row.run.run_id] = href
     return links
 
@@ -53,8 +48,8 @@ def build_report(results_dir: Path, out_dir: Path, suite: str | None = None) -> 
     sections = [build_section(b, cache, links) for b in board.boards]
     for section in sections:
         for pair in section.pairs:
-            _write(out_dir / pair.href, pair_page(pair))
+            atomic_write(out_dir / pair.href, pair_page(pair))
     index = out_dir / "index.html"
-    _write(index, index_page(sections, [describe(r) for r in selection.incomplete],
+    atomic_write(index, index_page(sections, [describe(r) for r in selection.incomplete],
                                    links, results_dir, len(links)))
     return index
