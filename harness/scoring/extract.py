@@ -80,7 +80,8 @@ def _strip_debris(text: str, steps: list[str]) -> str:
             _add(steps, "stripped-quotes")
         if text == current:
             break
-    if (new := _KO_COPULA_END.sub("", _drop_period(text))) != _drop_period(text):
+    trimmed = _drop_period(text)
+    if (new := _KO_COPULA_END.sub("", trimmed)) != trimmed:
         text = new
         _add(steps, "stripped-copula")
     if text.endswith((".", "。")) and not _ends_with_abbreviation(text):
