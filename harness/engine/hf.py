@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from harness.engine.attention import GROUPED_SDPA, use_grouped_sdpa
 from harness.engine.batching import rows_per_batch
 from harness.engine.decode import RowDecoder
 from harness.engine.kv import ReservedLayer, new_cache
@@ -64,7 +65,10 @@ class HFEngine:
         self.pad_id = self._pad_id()
         self.eos_ids = self._eos_ids()
         self.max_length = int(getattr(model.config, "max_position_embeddings", 4096) or 4096)
-        self.attention = str(getattr(model.config, "_attn_implementation", None) or "eager")
+        attention = str(getattr(model.config, "_attn_implementation", None) or "eager")
+        self.attention = "sdpa" if attention == GROUPED_SDPA else attention
+        if self.attention == "sdpa":
+            use_grouped_sdpa(model)  # same attention; masked passes stop copying KV heads
         self.custom_masks = self.attention in CUSTOM_MASK_ATTENTION
 
     # -- tokens -------------------------------------------------------------------------
