@@ -4,7 +4,7 @@ transformers' `sdpa` attention, for a model with fewer key/value heads than quer
 (grouped-query attention: EXAONE 4.0 has 8 for 32), copies every key/value head once per
 query head (`repeat_kv`) whenever a pass of several tokens carries a mask; on CPU it does so
 for the whole cache, in every layer and pass. Our engine's masked multi-token passes (packed
-tries after a document, rows joining after a prefix, verified lookup guesses) all do. Here
+tries after a document, rows joining after a prefix, left-padded rows) all do. Here
 the query heads of one key/value head are stacked as extra query rows instead, with the mask
 repeated to match, which is the same attention (the trick transformers uses for one token).
 """
@@ -28,8 +28,8 @@ def grouped_sdpa(module: Any, query: torch.Tensor, key: torch.Tensor, value: tor
     key/value heads stacks each group's query heads instead of repeating the keys/values."""
     groups = int(getattr(module, "num_key_value_groups", 1))
     batch, heads, length, dim = query.shape
-    plain = (groups == 1 or length == 1 or dropout
-             or kwargs.get("position_bias") is not None or kwargs.get("s_aux") is not None)
+    plain = (groups == 1 or length == 1 or dropout or any(
+        kwargs.get(name) is not None for name in ("position_bias", "s_aux", "softcap")))
     if attention_mask is None or attention_mask.shape[1] != 1 or plain:
         return sdpa_attention_forward(module, query, key, value, attention_mask,
                                       scaling=scaling, dropout=dropout, **kwargs)

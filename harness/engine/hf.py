@@ -41,7 +41,9 @@ class HFEngine:
 
     Log-likelihoods follow lm-eval's tokenization rules (trailing context spaces move to the
     continuation; the continuation's tokens are those of context+continuation after the
-    context's own tokens), so scores can be cross-checked with `HFLM.loglikelihood`.
+    context's own tokens), so scores can be cross-checked with `HFLM.loglikelihood`. A model
+    with `sdpa` attention is switched to grouped SDPA (`attention.py`): the same attention,
+    without copying key/value heads in masked passes.
     """
 
     def __init__(
