@@ -30,6 +30,7 @@ PREFIX_PAD_TOKENS = 64  # or at most this many tokens shorter (short ones: fewer
 PIECE_NODES = 512  # most trie nodes in one packed row
 PIECE_SCORED = 64  # most scored positions in one packed row (bounds the logits kept)
 LONE_PREFIX_MIN = 256  # a prompt longer than this runs its own prefix pass (generation)
+GEN_MIN_SHARE = 0.2  # generation: prompts sharing this much (an instruction) form a group
 CUSTOM_MASK_ATTENTION = ("sdpa", "eager")  # kernels that take a 4D mask (trie packing)
 Progress = Callable[[int], None]
 LoglikSink = Callable[[int, LoglikResult], None]
@@ -205,14 +206,14 @@ class HFEngine:
         return out.logits, out.cache, mask, positions[:, -1:]
 
     def _batches(self, sequences: Sequence[list[int]], min_saving: int = 1,
-                 lone_prefixes: bool = False) -> list[Batch]:
+                 lone_prefixes: bool = False, min_share: float = 0.5) -> list[Batch]:
         """Prefix groups packed into batches: up to a batch of groups share one prefix pass,
         then their rows (the sequences after the prefix) run in chunks. Groups that would
         save fewer than `min_saving` tokens run as plain rows, or with `lone_prefixes` (and
         prefix reuse on) long ones as groups of one whose prefix is all but their last token:
         for long rows the unmasked prefix pass is faster and lighter than a left-padded masked
         one, which outweighs its extra one-token pass."""
-        groups = group_by_prefix(sequences, enabled=self.prefix_reuse)
+        groups = group_by_prefix(sequences, enabled=self.prefix_reuse, min_share=min_share)
         worth = [g.prefix_len * (len(g.members) - 1) >= min_saving for g in groups]
         plain = [i for g, w in zip(groups, worth, strict=True) if not (w and g.prefix_len)
                  for i in g.members]
@@ -332,8 +333,9 @@ class HFEngine:
         budget = max((r.max_new_tokens for r in requests), default=0)
         # Rows of one batch join a running decode as others finish, but batches decode one
         # after another: a prefix group must save more than a batch's worth of decode steps.
+        # Then a shared instruction is worth its pass even where it is a fifth of the prompt.
         for batch in self._batches(prompts, min_saving=budget * (self.batch_size or 8),
-                                   lone_prefixes=True):
+                                   lone_prefixes=True, min_share=GEN_MIN_SHARE):
             rows = {i: prompts[i][batch.prefix_of(g) :] for g, i in batch.members}
             room = max(len(r) for r in rows.values()) + budget
             prefix = self._prefixes([prompts[i][:n] for n, i in

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,10 @@ def test_prefix_reuse_keeps_greedy_text(loaded, suite, task) -> None:  # type: i
     assert [r.generated_tokens for r in plain] == [r.generated_tokens for r in fast]
     if task == "open_qa":
         assert fast_engine.stats.tokens_saved > 1000
+    else:  # the instruction all closed-book prompts start with is computed once
+        ids = [tok(r.prompt, add_special_tokens=False)["input_ids"] for r in requests]
+        shared = len(os.path.commonprefix(ids))
+        assert shared > 10 and fast_engine.stats.tokens_saved >= shared * (len(ids) - 1)
 
 
 def test_generation_stops_at_stop_string(loaded, suite) -> None:  # type: ignore[no-untyped-def]
