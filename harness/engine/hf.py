@@ -373,10 +373,8 @@ class HFEngine:
                     running.join(joining)
             assert running is not None
             greedy = running.logits.argmax(-1).tolist()  # one device sync per step
-            feed = []
             for row, decoder in enumerate(running.decoders):
                 decoder.push(decoder.choose(running.logits[row], greedy[row]))
-                feed.append(decoder.ids[-1])
             done = running.finished()
             for row in done:
                 yield running.members[row], running.decoders[row]
@@ -386,8 +384,7 @@ class HFEngine:
                 continue
             if done:
                 running.keep(alive)
-                feed = [feed[row] for row in alive]
-            self._step(running, feed)
+            self._step(running)
 
     def _start(self, rows: list[list[int]], reqs: list[GenRequest], members: list[int],
                prefix: Prefix | None, groups: list[int]) -> Running:
@@ -396,7 +393,9 @@ class HFEngine:
         decoders = [RowDecoder(req, self.tokenizer, self.eos_ids) for req in reqs]
         return Running(cache, mask, positions, logits[:, -1], members, decoders)
 
-    def _step(self, running: Running, feed: list[int]) -> None:
+    def _step(self, running: Running) -> None:
+        """One decode step: each row's last chosen token, after its cache."""
+        feed = [decoder.ids[-1] for decoder in running.decoders]
         running.mask = torch.cat([running.mask, torch.ones_like(running.mask[:, :1])], dim=1)
         running.positions = running.positions + 1
         out = self.model(input_ids=torch.tensor([feed], device=self.device).T,
