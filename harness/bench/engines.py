@@ -28,6 +28,7 @@ class Measurement:
     texts: list[str] = field(default_factory=list)
     peak_rss_bytes: int = 0
     peak_gpu_bytes: int = 0
+    logit_rows: int = 0  # positions whose logits were computed (ours; the head's work)
 
     @property
     def items_per_s(self) -> float:
@@ -76,7 +77,7 @@ def run_ours(model: Any, tokenizer: Any, info: ModelInfo, work: Workload,
     seconds = time.perf_counter() - start
     rss, gpu = peak_memory(info.device)
     return Measurement("ours", work.regime, work.items, seconds, engine.stats.computed_tokens,
-                       logliks, texts, rss, gpu)
+                       logliks, texts, rss, gpu, engine.stats.logit_rows)
 
 
 def run_lm_eval(model: Any, tokenizer: Any, info: ModelInfo, work: Workload,
@@ -111,17 +112,19 @@ def run_lm_eval(model: Any, tokenizer: Any, info: ModelInfo, work: Workload,
                        rss, gpu)
 
 
-def bare_forward_tokens_per_s(model: Any, device: str, rows: int, length: int,
+def bare_forward_tokens_per_s(model: Any, device: str, rows: int, length: int, keep: int = 1,
                               repeats: int = 3) -> float:
-    """Tokens/s of a plain batched `model(input_ids)` that keeps the last position's logits
-    only (as a prefill does): the ceiling for prefill-bound work. Full per-position logits
-    would make the ceiling slower than it need be (the vocabulary is 102400 wide)."""
+    """Tokens/s of a plain batched `model(input_ids)` that computes the logits of its last
+    `keep` positions only: with `keep=1`, as a prefill does. A scorer needs logits at every
+    scored position, so the ceiling for our log-likelihood work keeps the same share of
+    positions as our engine did; full per-position logits (a plain `model(input_ids)`) would
+    make the ceiling slower than it need be (the vocabulary is 102400 wide)."""
     ids = torch.randint(0, int(model.config.vocab_size), (rows, length), device=device)
     with torch.inference_mode():
         model(input_ids=ids[:, : min(length, 16)], logits_to_keep=1)  # warm-up
         _sync(device)
         start = time.perf_counter()
         for _ in range(repeats):
-            model(input_ids=ids, logits_to_keep=1)
+            model(input_ids=ids, logits_to_keep=keep)
         _sync(device)
     return rows * length * repeats / (time.perf_counter() - start)

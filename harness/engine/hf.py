@@ -30,6 +30,7 @@ PREFIX_PAD_TOKENS = 64  # or at most this many tokens shorter (short ones: fewer
 PIECE_NODES = 512  # most trie nodes in one packed row
 PIECE_SCORED = 64  # most scored positions in one packed row (bounds the logits kept)
 LONE_PREFIX_MIN = 256  # a prompt longer than this runs its own prefix pass (generation)
+TRIE_PREFIX_MAX = 256  # log-likelihood: a shared prefix up to this long goes into the trie
 GEN_MIN_SHARE = 0.2  # generation: prompts sharing this much (an instruction) form a group
 CUSTOM_MASK_ATTENTION = ("sdpa", "eager")  # kernels that take a 4D mask (trie packing)
 Progress = Callable[[int], None]
@@ -157,6 +158,7 @@ class HFEngine:
                          use_cache=True, logits_to_keep=1)
         self.stats.computed_tokens += sum(len(p) for p in prefixes)
         self.stats.forward_calls += 1
+        self.stats.logit_rows += len(prefixes)
         lengths = torch.tensor([len(p) for p in prefixes], device=self.device)
         return Prefix(out.cache, mask, lengths)
 
@@ -203,18 +205,22 @@ class HFEngine:
                          use_cache=True, logits_to_keep=1)
         self.stats.computed_tokens += sum(len(r) for r in rows)
         self.stats.forward_calls += 1
+        self.stats.logit_rows += len(rows)
         return out.logits, out.cache, mask, positions[:, -1:]
 
     def _batches(self, sequences: Sequence[list[int]], min_saving: int = 1,
-                 lone_prefixes: bool = False, min_share: float = 0.5) -> list[Batch]:
+                 lone_prefixes: bool = False, min_share: float = 0.5,
+                 min_prefix: int = 1) -> list[Batch]:
         """Prefix groups packed into batches: up to a batch of groups share one prefix pass,
         then their rows (the sequences after the prefix) run in chunks. Groups that would
         save fewer than `min_saving` tokens run as plain rows, or with `lone_prefixes` (and
         prefix reuse on) long ones as groups of one whose prefix is all but their last token:
         for long rows the unmasked prefix pass is faster and lighter than a left-padded masked
-        one, which outweighs its extra one-token pass."""
+        one, which outweighs its extra one-token pass. Prefixes shorter than `min_prefix` get
+        no pass of their own."""
         groups = group_by_prefix(sequences, enabled=self.prefix_reuse, min_share=min_share)
-        worth = [g.prefix_len * (len(g.members) - 1) >= min_saving for g in groups]
+        worth = [g.prefix_len >= min_prefix and g.prefix_len * (len(g.members) - 1) >= min_saving
+                 for g in groups]
         plain = [i for g, w in zip(groups, worth, strict=True) if not (w and g.prefix_len)
                  for i in g.members]
         shared = [g for g, w in zip(groups, worth, strict=True) if w and g.prefix_len]
@@ -256,12 +262,15 @@ class HFEngine:
         sink: LoglikSink | None = None,
     ) -> list[LoglikResult]:
         """Each batch: one pass over its groups' shared prefixes, then passes over the rest
-        packed as tries (each distinct token prefix once), rows reading the prefix cache."""
+        packed as tries (each distinct token prefix once), rows reading the prefix cache.
+        Short shared prefixes (a question shared by its choices) get no pass of their own:
+        the trie shares them, and requests of several groups pack into full rows."""
         pairs = [self._truncate(c, k) for c, k in self.encode_pairs(requests)]
         self.stats.prompt_tokens += sum(len(c) + len(k) - 1 for c, k in pairs)
         share = self.prefix_reuse and self.custom_masks
         results: dict[int, LoglikResult] = {}
-        for batch in self._batches([c for c, _ in pairs]):
+        min_prefix = TRIE_PREFIX_MAX + 1 if share else 1
+        for batch in self._batches([c for c, _ in pairs], min_prefix=min_prefix):
             prefix = self._prefixes([pairs[i][0][:n] for n, i in
                                      zip(batch.prefix_lens, batch.leaders, strict=True)]
                                     ) if batch.prefix_lens else None
@@ -284,8 +293,17 @@ class HFEngine:
     def _piece_chunks(self, batch: Batch, pieces: dict[int, list[Piece]]
                       ) -> list[list[tuple[int, Piece]]]:
         """Round r runs piece r of every group in group order, so a round that holds every
-        group reads the prefix cache as it is (no copy); rounds split by the row limit."""
+        group reads the prefix cache as it is (no copy); rounds split by the row limit.
+        Without a prefix, all pieces are rows alike: longest first, a row limit per pass."""
         chunks: list[list[tuple[int, Piece]]] = []
+        if not batch.prefix_lens:
+            rows = sorted(((g, p) for g, ps in sorted(pieces.items()) for p in ps),
+                          key=lambda gp: -len(gp[1].tokens))
+            while rows:
+                limit = self._rows_limit(len(rows[0][1].tokens))
+                chunks.append(rows[:limit])
+                rows = rows[limit:]
+            return chunks
         for r in range(max(len(p) for p in pieces.values())):
             round_ = [(g, p[r]) for g, p in sorted(pieces.items()) if r < len(p)]
             width = batch.max_prefix + max(len(p.tokens) for _, p in round_)
@@ -313,6 +331,7 @@ class HFEngine:
                          use_cache=True, logits_to_keep=inputs.keep)
         self.stats.computed_tokens += sum(len(p.tokens) for _, p in chunk)
         self.stats.forward_calls += 1
+        self.stats.logit_rows += len(chunk) * inputs.keep
         logits: torch.Tensor = out.logits
         return logits
 
@@ -404,3 +423,4 @@ class HFEngine:
         running.cache, running.logits = out.cache, out.logits[:, -1]
         self.stats.computed_tokens += running.size
         self.stats.forward_calls += 1
+        self.stats.logit_rows += running.size

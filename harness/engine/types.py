@@ -51,6 +51,7 @@ class EngineStats:
     computed_tokens: int = 0  # tokens actually run through the model
     generated_tokens: int = 0
     forward_calls: int = 0
+    logit_rows: int = 0  # positions whose next-token logits were computed (the head's work)
 
     @property
     def tokens_saved(self) -> int:
@@ -61,7 +62,8 @@ class EngineStats:
         return EngineStats(self.prompt_tokens - before.prompt_tokens,
                            self.computed_tokens - before.computed_tokens,
                            self.generated_tokens - before.generated_tokens,
-                           self.forward_calls - before.forward_calls)
+                           self.forward_calls - before.forward_calls,
+                           self.logit_rows - before.logit_rows)
 
 
 @dataclass(frozen=True)

@@ -96,3 +96,7 @@ def test_bench_prints_side_by_side_ratios() -> None:
     ours, theirs, ratio = float(cells[2]), float(cells[3]), float(cells[4].split("x")[0])
     assert ours > 0 and theirs > 0 and abs(ratio - ours / theirs) <= 0.01 * ratio + 0.01
     assert float(cells[6]) <= 1e-4  # same log-likelihoods as lm-eval's HFLM
+    ours_tps, ceiling = float(cells[8]), float(cells[9])
+    fraction, last_fraction = float(cells[10].split("%")[0]), float(cells[11].rstrip("%"))
+    assert ceiling > 0 and abs(fraction - 100 * ours_tps / ceiling) <= 1
+    assert cells[10].endswith(("✓", "✗")) and last_fraction > 0

@@ -30,13 +30,17 @@ def test_prefix_reuse_and_batch_size_do_not_change_logliks(loaded, suite, task) 
     model, tok, info = loaded
     items = build_items(suite, suite.task(task), limit=12)
     _, requests = choice_requests(tok, suite.task(task), items, _style(tok))
-    plain = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False).loglikelihood(requests)
+    plain_engine = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False)
+    plain = plain_engine.loglikelihood(requests)
+    scored = sum(r.continuation_tokens for r in plain)  # one logits row each, at least
+    assert scored <= plain_engine.stats.logit_rows <= plain_engine.stats.computed_tokens
     for batch_size in (1, 8, None):
         engine = HFEngine(model, tok, info, batch_size=batch_size, prefix_reuse=True)
         fast = engine.loglikelihood(requests)
         assert max(abs(a.logprob - b.logprob) for a, b in zip(plain, fast, strict=True)) <= 1e-4
         assert [a.is_greedy for a in plain] == [b.is_greedy for b in fast]
         assert engine.stats.tokens_saved > 0
+        assert 0 < engine.stats.logit_rows <= engine.stats.computed_tokens
 
 
 @pytest.mark.parametrize("task", ["closed_qa", "open_qa"])
@@ -45,7 +49,10 @@ def test_prefix_reuse_keeps_greedy_text(loaded, suite, task) -> None:  # type: i
     items = build_items(suite, suite.task(task), limit=10)
     requests = [g[0] for g in generation_requests(tok, suite.task(task), items, _style(tok),
                                                   Decoding())]
-    plain = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False).generate(requests)
+    plain_engine = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False)
+    plain = plain_engine.generate(requests)
+    # one logits row per new token: the prompt pass gives the first, each step the next
+    assert plain_engine.stats.logit_rows == sum(r.generated_tokens for r in plain)
     fast_engine = HFEngine(model, tok, info, batch_size=4, prefix_reuse=True)
     fast = fast_engine.generate(requests)
     assert [r.text for r in plain] == [r.text for r in fast]

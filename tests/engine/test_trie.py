@@ -84,3 +84,22 @@ def test_unrelated_requests_pack_into_shared_rows(memorizer_model, suite) -> Non
     assert max(abs(a.logprob - b.logprob) for a, b in zip(plain, fast, strict=True)) <= 1e-4
     assert [a.is_greedy for a in plain] == [b.is_greedy for b in fast]
     assert engine.stats.forward_calls < len(requests) / 4  # fewer passes than one row each
+
+
+def test_short_shared_prefixes_pack_into_the_trie(memorizer_model, suite, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Closed-book questions shared by their choices get no prefix pass of their own: the
+    trie shares them, and several items fill each row, in fewer passes, same numbers."""
+    model, tok, info = load_model(str(memorizer_model), LoadOptions(device="cpu",
+                                                                    dtype="float32"))
+    items = build_items(suite, suite.task("mc"), limit=12)
+    style = PromptStyle.choose(tok, chat=None, thinking=False, system_prompt=None)
+    _, requests = choice_requests(tok, suite.task("mc"), items, style)
+    plain = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False).loglikelihood(requests)
+    packed = HFEngine(model, tok, info, batch_size=8, prefix_reuse=True)
+    fast = packed.loglikelihood(requests)
+    assert max(abs(a.logprob - b.logprob) for a, b in zip(plain, fast, strict=True)) <= 1e-4
+    monkeypatch.setattr(hf, "TRIE_PREFIX_MAX", 0)  # every shared question its own prefix pass
+    passes = HFEngine(model, tok, info, batch_size=8, prefix_reuse=True)
+    passes.loglikelihood(requests)
+    assert packed.stats.forward_calls < passes.stats.forward_calls
+    assert packed.stats.logit_rows < passes.stats.logit_rows  # fuller rows: less padding
