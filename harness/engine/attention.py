@@ -18,29 +18,36 @@ from transformers import AttentionInterface, AttentionMaskInterface
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.masking_utils import sdpa_mask
 
+from harness.engine.shared_prefix import SharedPrefix, shared_prefix_attention, stacked_sdpa
+
 GROUPED_SDPA = "fact_harness_sdpa"
+UNSPLITTABLE = ("position_bias", "s_aux", "softcap", "sliding_window")
+
+
+class PrefixSplitUnsupported(Exception):
+    """This model's attention takes options the shared-prefix split does not implement."""
 
 
 def grouped_sdpa(module: Any, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
                  attention_mask: torch.Tensor | None, scaling: float | None = None,
                  dropout: float = 0.0, **kwargs: Any) -> tuple[torch.Tensor, None]:
     """transformers' sdpa attention, except that a masked pass of several tokens over fewer
-    key/value heads stacks each group's query heads instead of repeating the keys/values."""
+    key/value heads stacks each group's query heads instead of repeating the keys/values.
+    With `shared_prefix`, rows also attend to their group's prefix cache (`shared_prefix.py`)."""
+    shared = kwargs.pop("shared_prefix", None)
+    if isinstance(shared, SharedPrefix):
+        if dropout or any(kwargs.get(name) is not None for name in UNSPLITTABLE):
+            raise PrefixSplitUnsupported
+        return shared_prefix_attention(
+            module, query, key, value, attention_mask,
+            scaling if scaling is not None else query.shape[-1] ** -0.5, shared), None
     groups = int(getattr(module, "num_key_value_groups", 1))
-    batch, heads, length, dim = query.shape
-    plain = (groups == 1 or length == 1 or dropout or any(
+    plain = (groups == 1 or query.shape[2] == 1 or dropout or any(
         kwargs.get(name) is not None for name in ("position_bias", "s_aux", "softcap")))
     if attention_mask is None or attention_mask.shape[1] != 1 or plain:
         return sdpa_attention_forward(module, query, key, value, attention_mask,
                                       scaling=scaling, dropout=dropout, **kwargs)
-    kv_heads = heads // groups
-    mask = attention_mask.expand(attention_mask.shape[0], groups, length,
-                                 attention_mask.shape[-1])
-    out = torch.nn.functional.scaled_dot_product_attention(
-        query.reshape(batch, kv_heads, groups * length, dim), key, value,
-        attn_mask=mask.reshape(mask.shape[0], 1, groups * length, mask.shape[-1]),
-        scale=scaling)
-    return out.reshape(batch, heads, length, dim).transpose(1, 2).contiguous(), None
+    return stacked_sdpa(query, key, value, attention_mask, scaling), None
 
 
 def use_grouped_sdpa(model: Any) -> bool:

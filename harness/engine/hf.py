@@ -8,13 +8,14 @@ from typing import Any
 
 import torch
 
-from harness.engine.attention import GROUPED_SDPA, use_grouped_sdpa
+from harness.engine.attention import GROUPED_SDPA, PrefixSplitUnsupported, use_grouped_sdpa
 from harness.engine.batching import rows_per_batch
 from harness.engine.decode import RowDecoder
-from harness.engine.kv import ReservedLayer, new_cache
+from harness.engine.kv import ReservedLayer, growable, new_cache
 from harness.engine.packed import packed_inputs, score_pieces
 from harness.engine.prefix import Batch, Prefix, PrefixGroup, group_by_prefix
 from harness.engine.running import Running, can_merge
+from harness.engine.shared_prefix import SharedPrefix
 from harness.engine.trie import Path, Piece, pack
 from harness.engine.types import (
     EngineStats,
@@ -45,7 +46,8 @@ class HFEngine:
     continuation; the continuation's tokens are those of context+continuation after the
     context's own tokens), so scores can be cross-checked with `HFLM.loglikelihood`. A model
     with `sdpa` attention is switched to grouped SDPA (`attention.py`): the same attention,
-    without copying key/value heads in masked passes.
+    without copying key/value heads in masked passes; its generated rows then read their
+    prompt's shared prefix cache in place (`shared_prefix.py`) instead of each copying it.
     """
 
     def __init__(
@@ -71,8 +73,8 @@ class HFEngine:
         self.max_length = int(getattr(model.config, "max_position_embeddings", 4096) or 4096)
         attention = str(getattr(model.config, "_attn_implementation", None) or "eager")
         self.attention = "sdpa" if attention == GROUPED_SDPA else attention
-        if self.attention == "sdpa":
-            use_grouped_sdpa(model)  # same attention; masked passes stop copying KV heads
+        # same attention; masked passes stop copying KV heads, rows stop copying prefixes
+        self.split_prefix = self.attention == "sdpa" and use_grouped_sdpa(model)
         self.custom_masks = self.attention in CUSTOM_MASK_ATTENTION
 
     # -- tokens -------------------------------------------------------------------------
@@ -184,29 +186,49 @@ class HFEngine:
                 fresh.update(keys, values, layer_index)
         return fresh
 
+    def _splits(self, prefix: Prefix | None) -> bool:
+        """Whether rows continuing `prefix` read its cache in place (no copy per row)."""
+        return (prefix is not None and self.split_prefix
+                and all(growable(layer) for layer in prefix.cache.layers))
+
     def _forward_rows(
         self, rows: Sequence[list[int]], prefix: Prefix | None, groups: Sequence[int],
         reserve: int,
-    ) -> tuple[torch.Tensor, Any, torch.Tensor, torch.Tensor]:
+    ) -> tuple[torch.Tensor, Any, torch.Tensor, torch.Tensor, SharedPrefix | None]:
         """Left-pad `rows` and run each after its group's cached prefix; returns the last
         position's logits, the cache (with room for `reserve` more tokens), the attention
-        mask and the last position ids."""
+        mask, the last position ids and, where the rows read the prefix cache in place
+        rather than each from a copy of it, that shared prefix (then the cache and the mask
+        hold the rows' own tokens only)."""
         ids, mask = self._pad(rows, self.pad_id, left=True)
         ids, mask = ids.to(self.device), mask.to(self.device)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        shared, extra = None, {}
         if prefix is None:
             cache = new_cache(self.model.config, reserve)
         else:
             index = torch.tensor(groups, device=self.device)
-            cache = self._gather(prefix.cache, index, ids.shape[1] + reserve)
             positions = positions + prefix.lengths.index_select(0, index)[:, None]
-            mask = torch.cat([prefix.mask.index_select(0, index), mask], dim=1)
-        out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, cache=cache,
-                         use_cache=True, logits_to_keep=1)
+            if self._splits(prefix):
+                shared = SharedPrefix(prefix.cache, prefix.lengths.tolist(), index)
+                cache, extra = new_cache(self.model.config, reserve), {"shared_prefix": shared}
+            else:
+                cache = self._gather(prefix.cache, index, ids.shape[1] + reserve)
+                mask = torch.cat([prefix.mask.index_select(0, index), mask], dim=1)
+        try:
+            out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions,
+                             cache=cache, use_cache=True, logits_to_keep=1, **extra)
+        except PrefixSplitUnsupported:
+            out = None
+        if shared is not None and (out is None or shared.calls[0] != len(cache.layers)):
+            # this model's attention cannot split, or never saw the prefix: copy it per row
+            self.split_prefix = False
+            return self._forward_rows(rows, prefix, groups, reserve)
+        assert out is not None
         self.stats.computed_tokens += sum(len(r) for r in rows)
         self.stats.forward_calls += 1
         self.stats.logit_rows += len(rows)
-        return out.logits, out.cache, mask, positions[:, -1:]
+        return out.logits, out.cache, mask, positions[:, -1:], shared
 
     def _batches(self, sequences: Sequence[list[int]], min_saving: int = 1,
                  lone_prefixes: bool = False, min_share: float = 0.5,
@@ -356,7 +378,8 @@ class HFEngine:
         for batch in self._batches(prompts, min_saving=budget * (self.batch_size or 8),
                                    lone_prefixes=True, min_share=GEN_MIN_SHARE):
             rows = {i: prompts[i][batch.prefix_of(g) :] for g, i in batch.members}
-            room = max(len(r) for r in rows.values()) + budget
+            # rows read the prefix cache in place; else a lone prefix grows in its buffers
+            room = 0 if self.split_prefix else max(len(r) for r in rows.values()) + budget
             prefix = self._prefixes([prompts[i][:n] for n, i in
                                      zip(batch.prefix_lens, batch.leaders, strict=True)],
                                     reserve=room) if batch.prefix_lens else None
@@ -407,19 +430,20 @@ class HFEngine:
 
     def _start(self, rows: list[list[int]], reqs: list[GenRequest], members: list[int],
                prefix: Prefix | None, groups: list[int]) -> Running:
-        logits, cache, mask, positions = self._forward_rows(
+        logits, cache, mask, positions, shared = self._forward_rows(
             rows, prefix, groups, reserve=max(r.max_new_tokens for r in reqs))
         decoders = [RowDecoder(req, self.tokenizer, self.eos_ids) for req in reqs]
-        return Running(cache, mask, positions, logits[:, -1], members, decoders)
+        return Running(cache, mask, positions, logits[:, -1], members, decoders, shared)
 
     def _step(self, running: Running) -> None:
         """One decode step: each row's last chosen token, after its cache."""
         feed = [decoder.ids[-1] for decoder in running.decoders]
         running.mask = torch.cat([running.mask, torch.ones_like(running.mask[:, :1])], dim=1)
         running.positions = running.positions + 1
+        extra = {} if running.shared is None else {"shared_prefix": running.shared}
         out = self.model(input_ids=torch.tensor([feed], device=self.device).T,
                          attention_mask=running.mask, position_ids=running.positions,
-                         cache=running.cache, use_cache=True, logits_to_keep=1)
+                         cache=running.cache, use_cache=True, logits_to_keep=1, **extra)
         running.cache, running.logits = out.cache, out.logits[:, -1]
         self.stats.computed_tokens += running.size
         self.stats.forward_calls += 1

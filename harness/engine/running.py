@@ -10,6 +10,7 @@ import torch
 
 from harness.engine.decode import RowDecoder
 from harness.engine.kv import assign, growable
+from harness.engine.shared_prefix import SharedPrefix
 
 
 def can_merge(cache: Any) -> bool:
@@ -34,6 +35,7 @@ class Running:
     logits: torch.Tensor  # (rows, vocab): each row's next-token logits
     members: list[int]  # request index of each row
     decoders: list[RowDecoder]
+    shared: SharedPrefix | None = None  # the prefix cache rows read in place (else copied)
 
     @property
     def size(self) -> int:
@@ -54,12 +56,18 @@ class Running:
         self.logits = self.logits.index_select(0, index)
         self.members = [self.members[r] for r in rows]
         self.decoders = [self.decoders[r] for r in rows]
+        if self.shared is not None:
+            self.shared = self.shared.select(index)
         for layer in self.cache.layers:
             assign(layer, layer.keys.index_select(0, index), layer.values.index_select(0, index),
                    self.room())
 
     def join(self, other: Running) -> None:
         """Add `other`'s rows; the shorter side is left-padded (masked) to the same width."""
+        if (self.shared is None) != (other.shared is None):
+            raise ValueError("rows reading a shared prefix cannot join rows holding copies")
+        if self.shared is not None and other.shared is not None:
+            self.shared = self.shared.extend(other.shared)
         width = max(self.mask.shape[1], other.mask.shape[1])
         self.mask = torch.cat([_left_pad(self.mask, width, 1), _left_pad(other.mask, width, 1)])
         self.positions = torch.cat([self.positions, other.positions])
