@@ -11,7 +11,7 @@ import torch
 from harness.engine.attention import GROUPED_SDPA, PrefixSplitUnsupported, use_grouped_sdpa
 from harness.engine.batching import rows_per_batch
 from harness.engine.decode import RowDecoder
-from harness.engine.kv import ReservedLayer, growable, new_cache
+from harness.engine.kv import ReservedLayer, new_cache
 from harness.engine.packed import packed_inputs, score_pieces
 from harness.engine.prefix import Batch, Prefix, PrefixGroup, group_by_prefix
 from harness.engine.running import Running, can_merge
@@ -32,6 +32,7 @@ PIECE_NODES = 512  # most trie nodes in one packed row
 PIECE_SCORED = 64  # most scored positions in one packed row (bounds the logits kept)
 LONE_PREFIX_MIN = 256  # a prompt longer than this runs its own prefix pass (generation)
 TRIE_PREFIX_MAX = 256  # log-likelihood: a shared prefix up to this long goes into the trie
+SPLIT_PREFIX_MIN = 256  # generation: rows read a prefix this long in place (shorter: copies)
 GEN_MIN_SHARE = 0.2  # generation: prompts sharing this much (an instruction) form a group
 CUSTOM_MASK_ATTENTION = ("sdpa", "eager")  # kernels that take a 4D mask (trie packing)
 Progress = Callable[[int], None]
@@ -74,7 +75,8 @@ class HFEngine:
         attention = str(getattr(model.config, "_attn_implementation", None) or "eager")
         self.attention = "sdpa" if attention == GROUPED_SDPA else attention
         # same attention; masked passes stop copying KV heads, rows stop copying prefixes
-        self.split_prefix = self.attention == "sdpa" and use_grouped_sdpa(model)
+        self.split_prefix = (self.attention == "sdpa" and use_grouped_sdpa(model)
+                             and can_merge(new_cache(model.config, 0)))
         self.custom_masks = self.attention in CUSTOM_MASK_ATTENTION
 
     # -- tokens -------------------------------------------------------------------------
@@ -186,20 +188,24 @@ class HFEngine:
                 fresh.update(keys, values, layer_index)
         return fresh
 
-    def _splits(self, prefix: Prefix | None) -> bool:
-        """Whether rows continuing `prefix` read its cache in place (no copy per row)."""
-        return (prefix is not None and self.split_prefix
-                and all(growable(layer) for layer in prefix.cache.layers))
+    def _splits(self, batch: Batch) -> bool:
+        """Whether the batch's rows read their prefix cache in place rather than each from a
+        copy: where the model's attention can, and where copies would cost (a prefix of a
+        document's length continued by several rows; a lone prompt's row continues its own
+        buffers in place, and a short instruction is cheaper copied than split)."""
+        return (self.split_prefix and bool(batch.prefix_lens)
+                and batch.max_prefix >= SPLIT_PREFIX_MIN
+                and len(batch.members) > len(batch.prefix_lens))
 
     def _forward_rows(
         self, rows: Sequence[list[int]], prefix: Prefix | None, groups: Sequence[int],
-        reserve: int,
+        reserve: int, split: bool = False,
     ) -> tuple[torch.Tensor, Any, torch.Tensor, torch.Tensor, SharedPrefix | None]:
         """Left-pad `rows` and run each after its group's cached prefix; returns the last
         position's logits, the cache (with room for `reserve` more tokens), the attention
-        mask, the last position ids and, where the rows read the prefix cache in place
-        rather than each from a copy of it, that shared prefix (then the cache and the mask
-        hold the rows' own tokens only)."""
+        mask, the last position ids and, with `split` (where the model's attention takes
+        it), the shared prefix the rows read in place rather than each from a copy of it
+        (then the cache and the mask hold the rows' own tokens only)."""
         ids, mask = self._pad(rows, self.pad_id, left=True)
         ids, mask = ids.to(self.device), mask.to(self.device)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
@@ -209,7 +215,7 @@ class HFEngine:
         else:
             index = torch.tensor(groups, device=self.device)
             positions = positions + prefix.lengths.index_select(0, index)[:, None]
-            if self._splits(prefix):
+            if split and self.split_prefix:
                 shared = SharedPrefix(prefix.cache, prefix.lengths.tolist(), index)
                 cache, extra = new_cache(self.model.config, reserve), {"shared_prefix": shared}
             else:
@@ -378,12 +384,12 @@ class HFEngine:
         for batch in self._batches(prompts, min_saving=budget * (self.batch_size or 8),
                                    lone_prefixes=True, min_share=GEN_MIN_SHARE):
             rows = {i: prompts[i][batch.prefix_of(g) :] for g, i in batch.members}
-            # rows read the prefix cache in place; else a lone prefix grows in its buffers
-            room = 0 if self.split_prefix else max(len(r) for r in rows.values()) + budget
+            split = self._splits(batch)  # else copies, or a lone prompt grows in place
+            room = 0 if split else max(len(r) for r in rows.values()) + budget
             prefix = self._prefixes([prompts[i][:n] for n, i in
                                      zip(batch.prefix_lens, batch.leaders, strict=True)],
                                     reserve=room) if batch.prefix_lens else None
-            for i, decoder in self._decode(batch, rows, requests, prefix, budget):
+            for i, decoder in self._decode(batch, rows, requests, prefix, budget, split):
                 results[i] = decoder.result(len(prompts[i]))
                 self.stats.generated_tokens += len(decoder.ids)
                 if sink:
@@ -394,7 +400,7 @@ class HFEngine:
 
     def _decode(
         self, batch: Batch, rows: dict[int, list[int]], requests: Sequence[GenRequest],
-        prefix: Prefix | None, budget: int,
+        prefix: Prefix | None, budget: int, split: bool = False,
     ) -> Iterator[tuple[int, RowDecoder]]:
         """Decode the batch's rows, at most a batch of them at once (longest prompts first):
         finished rows leave at once, waiting rows join when half a batch is free."""
@@ -408,7 +414,8 @@ class HFEngine:
                 admitted, waiting = waiting[:room], waiting[room:]
                 joining = self._start([rows[i] for _, i in admitted],
                                       [requests[i] for _, i in admitted],
-                                      [i for _, i in admitted], prefix, [g for g, _ in admitted])
+                                      [i for _, i in admitted], prefix, [g for g, _ in admitted],
+                                      split)
                 if running is None:
                     running = joining
                 else:
@@ -429,9 +436,9 @@ class HFEngine:
             self._step(running)
 
     def _start(self, rows: list[list[int]], reqs: list[GenRequest], members: list[int],
-               prefix: Prefix | None, groups: list[int]) -> Running:
+               prefix: Prefix | None, groups: list[int], split: bool) -> Running:
         logits, cache, mask, positions, shared = self._forward_rows(
-            rows, prefix, groups, reserve=max(r.max_new_tokens for r in reqs))
+            rows, prefix, groups, reserve=max(r.max_new_tokens for r in reqs), split=split)
         decoders = [RowDecoder(req, self.tokenizer, self.eos_ids) for req in reqs]
         return Running(cache, mask, positions, logits[:, -1], members, decoders, shared)
 

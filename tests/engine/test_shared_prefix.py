@@ -122,3 +122,26 @@ def test_options_the_split_does_not_implement_are_refused() -> None:
         grouped_sdpa(module, query, key, key, None, 0.5, softcap=30.0, shared_prefix=shared)
     assert grouped_sdpa(module, query, key, key, None, 0.5, shared_prefix=shared)[0].shape == (
         1, 1, 2, 4)
+
+
+def test_a_short_shared_instruction_is_copied_not_split(loaded, suite, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Closed-book prompts share only a short instruction: copying it per row is cheaper than
+    splitting attention, so those rows hold copies (and the text is the same)."""
+    model, tok, info = loaded
+    items = build_items(suite, suite.task("closed_qa"), limit=10)
+    style = PromptStyle.choose(tok, chat=None, thinking=False, system_prompt=None)
+    requests = [g[0] for g in generation_requests(tok, suite.task("closed_qa"), items, style,
+                                                  Decoding())]
+    plain = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False).generate(requests)
+    shared: list[object] = []
+    start = HFEngine._start
+
+    def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        running = start(self, *args, **kwargs)
+        shared.append(running.shared)
+        return running
+
+    monkeypatch.setattr(HFEngine, "_start", spy)
+    engine = HFEngine(model, tok, info, batch_size=4)
+    assert [r.text for r in engine.generate(requests)] == [r.text for r in plain]
+    assert engine.stats.tokens_saved > 0 and shared and all(s is None for s in shared)
