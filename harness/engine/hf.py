@@ -226,7 +226,7 @@ class HFEngine:
                              cache=cache, use_cache=True, logits_to_keep=1, **extra)
         except PrefixSplitUnsupported:
             out = None
-        if shared is not None and (out is None or shared.calls[0] != len(cache.layers)):
+        if shared is not None and (out is None or shared.calls != len(cache.layers)):
             # this model's attention cannot split, or never saw the prefix: copy it per row
             self.split_prefix = False
             return self._forward_rows(rows, prefix, groups, reserve)

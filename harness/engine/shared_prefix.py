@@ -10,7 +10,8 @@ grows with rows × document, and a decode step reads each document once per grou
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import torch
@@ -24,26 +25,37 @@ class SharedPrefix:
     cache: Any
     lengths: list[int]  # each group's prefix length
     rows: torch.Tensor  # (rows,): each row's group
-    calls: list[int] = field(default_factory=lambda: [0])  # attention calls that read it
+    calls: int = 0  # attention calls that read it (the engine checks the model passes it on)
 
     def select(self, index: torch.Tensor) -> SharedPrefix:
         """Rows `index` only (rows that finished leave)."""
-        return SharedPrefix(self.cache, self.lengths, self.rows.index_select(0, index),
-                            self.calls)
+        return SharedPrefix(self.cache, self.lengths, self.rows.index_select(0, index))
 
     def extend(self, other: SharedPrefix) -> SharedPrefix:
         """These rows, then `other`'s (rows joining a running decode)."""
         if other.cache is not self.cache:
             raise ValueError("rows continuing different prefix caches cannot decode together")
-        return SharedPrefix(self.cache, self.lengths, torch.cat([self.rows, other.rows]),
-                            self.calls)
+        return SharedPrefix(self.cache, self.lengths, torch.cat([self.rows, other.rows]))
 
+    @cached_property
     def members(self) -> list[tuple[int, torch.Tensor | slice]]:
-        """Each group present and its rows (a slice when it has them all)."""
+        """Each group present and its rows (a slice when it has them all); worked out once
+        for these rows, not in every layer's attention call."""
         groups = sorted(set(self.rows.tolist()))
         if len(groups) == 1:
             return [(groups[0], slice(None))]
         return [(g, (self.rows == g).nonzero().flatten()) for g in groups]
+
+    @cached_property
+    def width(self) -> int:
+        """The longest prefix these rows read."""
+        return max(self.lengths[g] for g, _ in self.members)
+
+    @cached_property
+    def real(self) -> torch.Tensor:
+        """(rows, width) bool: the positions of each row's prefix that are real tokens."""
+        lengths = torch.tensor(self.lengths, device=self.rows.device).index_select(0, self.rows)
+        return torch.arange(self.width, device=self.rows.device)[None, :] < lengths[:, None]
 
 
 def _own_mask(mask: torch.Tensor | None, batch: int, length: int, keys: int,
@@ -75,17 +87,16 @@ def stacked_sdpa(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
 
 
 def _over_copies(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
-                 own_mask: torch.Tensor, scaling: float, shared: SharedPrefix, layer: Any,
-                 width: int) -> torch.Tensor:
+                 own_mask: torch.Tensor, scaling: float, shared: SharedPrefix, layer: Any
+                 ) -> torch.Tensor:
     """A pass of several tokens: attention over a copy of each row's prefix made for this
     layer only and freed after it (the kernel's fused path is faster here than split scores)."""
-    rows = shared.rows
+    rows, width = shared.rows, shared.width
     keys = torch.cat([layer.keys[:, :, :width].index_select(0, rows), key], dim=2)
     values = torch.cat([layer.values[:, :, :width].index_select(0, rows), value], dim=2)
-    lengths = torch.tensor(shared.lengths, device=rows.device).index_select(0, rows)
-    real = torch.arange(width, device=rows.device)[None, :] < lengths[:, None]
     batch, _, length, _ = query.shape
-    mask = torch.cat([real[:, None, None, :].expand(batch, 1, length, width), own_mask], dim=-1)
+    mask = torch.cat([shared.real[:, None, None, :].expand(batch, 1, length, width), own_mask],
+                     dim=-1)
     return stacked_sdpa(query, keys, values, mask, scaling)
 
 
@@ -97,16 +108,15 @@ def shared_prefix_attention(module: Any, query: torch.Tensor, key: torch.Tensor,
     One-token passes (decode steps) read each prefix once for all its rows: scores in
     float32, a key/value head's query heads stacked. Longer passes attend over a per-layer
     copy (`_over_copies`) that is freed at once, so no row keeps one."""
-    shared.calls[0] += 1
+    shared.calls += 1
     batch, heads, length, dim = query.shape
     kv_heads, own = key.shape[1], key.shape[2]
     groups = heads // kv_heads
     layer = shared.cache.layers[module.layer_idx]
-    members = shared.members()
-    width = max(shared.lengths[g] for g, _ in members)
+    own_mask = _own_mask(attention_mask, batch, length, own, query.device)
     if length > 1:
-        own_mask = _own_mask(attention_mask, batch, length, own, query.device)
-        return _over_copies(query, key, value, own_mask, scaling, shared, layer, width)
+        return _over_copies(query, key, value, own_mask, scaling, shared, layer)
+    members, width = shared.members, shared.width
     q = (query.float() * scaling).reshape(batch, kv_heads, groups * length, dim)
     scores = q.new_full((batch, kv_heads, groups * length, width + own), float("-inf"))
     for g, rows in members:  # rows of one group: their queries against one prefix copy
@@ -115,7 +125,6 @@ def shared_prefix_attention(module: Any, query: torch.Tensor, key: torch.Tensor,
         part = qg @ layer.keys[g, :, :size].float().transpose(-1, -2)
         scores[rows, :, :, :size] = part.reshape(kv_heads, -1, groups * length, size
                                                  ).transpose(0, 1)
-    own_mask = _own_mask(attention_mask, batch, length, own, query.device)
     own_mask = own_mask.expand(batch, groups, length, own).reshape(batch, 1, groups * length,
                                                                    own)
     scores[..., width:] = (q @ key.float().transpose(-1, -2)).masked_fill_(~own_mask,
