@@ -160,9 +160,7 @@ class HFEngine:
         ids, mask = ids.to(self.device), mask.to(self.device)
         out = self.model(input_ids=ids, cache=new_cache(self.model.config, reserve),
                          use_cache=True, logits_to_keep=1)
-        self.stats.computed_tokens += sum(len(p) for p in prefixes)
-        self.stats.forward_calls += 1
-        self.stats.logit_rows += len(prefixes)
+        self.stats.count_pass(sum(len(p) for p in prefixes), len(prefixes))
         lengths = torch.tensor([len(p) for p in prefixes], device=self.device)
         return Prefix(out.cache, mask, lengths)
 
@@ -231,9 +229,7 @@ class HFEngine:
             self.split_prefix = False
             return self._forward_rows(rows, prefix, groups, reserve)
         assert out is not None
-        self.stats.computed_tokens += sum(len(r) for r in rows)
-        self.stats.forward_calls += 1
-        self.stats.logit_rows += len(rows)
+        self.stats.count_pass(sum(len(r) for r in rows), len(rows))
         return out.logits, out.cache, mask, positions[:, -1:], shared
 
     def _batches(self, sequences: Sequence[list[int]], min_saving: int = 1,
@@ -357,9 +353,7 @@ class HFEngine:
         out = self.model(input_ids=inputs.ids.to(self.device), attention_mask=mask,
                          position_ids=inputs.positions.to(self.device), cache=cache,
                          use_cache=True, logits_to_keep=inputs.keep)
-        self.stats.computed_tokens += sum(len(p.tokens) for _, p in chunk)
-        self.stats.forward_calls += 1
-        self.stats.logit_rows += len(chunk) * inputs.keep
+        self.stats.count_pass(sum(len(p.tokens) for _, p in chunk), len(chunk) * inputs.keep)
         logits: torch.Tensor = out.logits
         return logits
 
@@ -452,6 +446,4 @@ class HFEngine:
                          attention_mask=running.mask, position_ids=running.positions,
                          cache=running.cache, use_cache=True, logits_to_keep=1, **extra)
         running.cache, running.logits = out.cache, out.logits[:, -1]
-        self.stats.computed_tokens += running.size
-        self.stats.forward_calls += 1
-        self.stats.logit_rows += running.size
+        self.stats.count_pass(running.size, running.size)

@@ -53,6 +53,12 @@ class EngineStats:
     forward_calls: int = 0
     logit_rows: int = 0  # positions whose next-token logits were computed (the head's work)
 
+    def count_pass(self, tokens: int, logit_rows: int) -> None:
+        """One forward pass that ran `tokens` tokens and computed `logit_rows` logits rows."""
+        self.computed_tokens += tokens
+        self.forward_calls += 1
+        self.logit_rows += logit_rows
+
     @property
     def tokens_saved(self) -> int:
         return max(0, self.prompt_tokens + self.generated_tokens - self.computed_tokens)
