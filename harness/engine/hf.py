@@ -16,7 +16,7 @@ from harness.engine.packed import packed_inputs, score_pieces
 from harness.engine.prefix import Batch, Prefix, PrefixGroup, group_by_prefix
 from harness.engine.running import Running, can_merge
 from harness.engine.shared_prefix import SharedPrefix
-from harness.engine.trie import Path, Piece, pack
+from harness.engine.trie import Path, Piece, pack, pack_even, pack_rows
 from harness.engine.types import (
     EngineStats,
     GenRequest,
@@ -302,8 +302,7 @@ class HFEngine:
             for g, i in batch.members:
                 paths.setdefault(g, []).append(Path(
                     i, (pairs[i][0] + pairs[i][1])[batch.prefix_of(g) : -1], len(pairs[i][1])))
-            pieces = {g: pack(p, PIECE_NODES, PIECE_SCORED, share) for g, p in paths.items()}
-            for chunk in self._piece_chunks(batch, pieces):
+            for chunk in self._piece_chunks(batch, paths, share):
                 logits = self._forward_pieces(chunk, prefix, four_d=share)
                 for i, result in score_pieces(logits, [p for _, p in chunk],
                                               [k for _, k in pairs]):
@@ -314,11 +313,21 @@ class HFEngine:
                     progress(sum(len(p.members) for _, p in chunk))
         return [results[i] for i in range(len(requests))]
 
-    def _piece_chunks(self, batch: Batch, pieces: dict[int, list[Piece]]
+    def _piece_chunks(self, batch: Batch, paths: dict[int, list[Path]], share: bool
                       ) -> list[list[tuple[int, Piece]]]:
-        """Round r runs piece r of every group in group order, so a round that holds every
+        """The passes of a batch's packed rows, each row a (group, piece). After a prefix,
+        round r runs piece r of every group in group order, so a round that holds every
         group reads the prefix cache as it is (no copy); rounds split by the row limit.
-        Without a prefix, all pieces are rows alike: longest first, a row limit per pass."""
+        Without a prefix, tries spread evenly over the rows of as few passes as fit
+        (`pack_rows`), or without tries (no custom masks) each path is a row, longest first."""
+        if not batch.prefix_lens and share:
+            return [[(0, piece) for piece in chunk] for chunk in pack_rows(
+                paths[0], PIECE_NODES, PIECE_SCORED, self._rows_limit)]
+        if share:
+            pieces = dict(zip(paths, pack_even(list(paths.values()), PIECE_NODES, PIECE_SCORED),
+                              strict=True))
+        else:
+            pieces = {g: pack(p, PIECE_NODES, PIECE_SCORED, share=False) for g, p in paths.items()}
         chunks: list[list[tuple[int, Piece]]] = []
         if not batch.prefix_lens:
             rows = sorted(((g, p) for g, ps in sorted(pieces.items()) for p in ps),

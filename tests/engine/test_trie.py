@@ -6,15 +6,29 @@ import pytest
 import torch
 
 import harness.engine.hf as hf
+import harness.engine.packed as packed
 from harness.engine.hf import HFEngine
 from harness.engine.loading import LoadOptions, load_model
-from harness.engine.packed import packed_inputs
-from harness.engine.trie import Path, pack
+from harness.engine.packed import packed_inputs, score_pieces
+from harness.engine.trie import Path, Piece, pack, pack_even, pack_rows
 from harness.engine.types import LoglikRequest
 from harness.evaluate.requests import PromptStyle, choice_requests
 from harness.prompts.items import build_items
 
 QUESTION = [5, 6, 7]
+
+
+def questions(count: int, first: int = 0) -> list[Path]:
+    """`count` questions of 3 to 12 distinct tokens, each with three two-token choices."""
+    paths = []
+    for q in range(count):
+        stem = [1000 + 20 * q + k for k in range(3 + (q * 7) % 10)]
+        paths += [Path(first + 3 * q + c, [*stem, 10 + c, 20 + c], 2) for c in range(3)]
+    return paths
+
+
+def members(pieces: list[Piece]) -> list[int]:
+    return sorted(m for piece in pieces for m in piece.members)
 PATHS = [Path(0, [*QUESTION, 10, 11], 2), Path(1, [*QUESTION, 10, 12], 2),
          Path(2, [*QUESTION, 13], 1)]
 
@@ -103,3 +117,60 @@ def test_short_shared_prefixes_pack_into_the_trie(memorizer_model, suite, monkey
     passes.loglikelihood(requests)
     assert packed.stats.forward_calls < passes.stats.forward_calls
     assert packed.stats.logit_rows < passes.stats.logit_rows  # fuller rows: less padding
+
+
+def test_rows_spread_evenly_over_as_few_passes_as_the_caps_allow() -> None:
+    paths = questions(40)
+    passes = pack_rows(paths, max_nodes=64, max_scored=24, rows_per_pass=lambda width: 4)
+    rows = [piece for chunk in passes for piece in chunk]
+    assert members(rows) == list(range(len(paths)))  # every request once
+    nodes = sum(len(p.tokens) for p in rows)
+    scored = sum(p.scored_nodes for p in rows)
+    needed = max(-(-nodes // 64), -(-scored // 24))
+    assert len(passes) == -(-needed // 4) and all(len(chunk) <= 4 for chunk in passes)
+    assert len(rows) == 4 * len(passes)  # the passes' rows all used ...
+    widths = [len(p.tokens) for p in rows]
+    assert max(widths) <= 64 and max(p.scored_nodes for p in rows) <= 24  # ... within the caps
+    assert max(widths) - min(widths) <= 3 + 9 + 4  # ... about equally wide (one question)
+    for path in paths:  # each path still whole, its scored nodes its last tokens
+        (piece,) = [p for p in rows if path.member in p.members]
+        assert [piece.tokens[n] for n in piece.members[path.member]] == list(path.tokens[-2:])
+    assert pack_rows([], 64, 24, lambda width: 4) == []
+
+
+def test_a_few_questions_get_a_row_each() -> None:
+    passes = pack_rows(questions(3), max_nodes=512, max_scored=64, rows_per_pass=lambda w: 8)
+    assert [len(chunk) for chunk in passes] == [3]  # not one wide row of three questions
+
+
+def test_even_pieces_give_every_group_the_same_rounds() -> None:
+    small, large = questions(8), questions(12, first=100)
+    assert len(pack(small, 48, 12)) == 4 and len(pack(large, 48, 12)) == 6
+    pieces = pack_even([small, large, questions(2, first=200)], max_nodes=48, max_scored=12)
+    assert [len(p) for p in pieces] == [6, 6, 2]  # as many as the neediest (or one each)
+    assert members(pieces[0]) == [p.member for p in small]
+    assert members(pieces[1]) == sorted(p.member for p in large)
+    widths = [len(p.tokens) for p in pieces[1]]
+    assert widths == sorted(widths, reverse=True) and max(widths) <= 48
+
+
+def test_scores_in_chunks_match_whole_tensor_scores(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    torch.manual_seed(0)
+    logits = torch.randn(2, 5, 50) * 4
+    (piece,) = pack(PATHS, max_nodes=100, max_scored=100)
+    continuations = [[11, 12], [10, 12], [13]]  # request i's scored tokens
+    rows = [piece, piece]
+    whole = dict(score_pieces(logits, rows[:1], continuations))
+    monkeypatch.setattr(packed, "SCORE_CHUNK_ELEMENTS", 60)  # one position per chunk
+    chunked = dict(score_pieces(logits, rows[:1], continuations))
+    log_probs = logits[0].log_softmax(-1)
+    keep = logits.shape[1]
+    for member, nodes in piece.members.items():
+        cols = [n - len(piece.tokens) + keep for n in nodes]
+        expected = sum(float(log_probs[c, t]) for c, t in zip(cols, continuations[member],
+                                                               strict=True))
+        greedy = all(int(log_probs[c].argmax()) == t
+                     for c, t in zip(cols, continuations[member], strict=True))
+        for got in (whole[member], chunked[member]):
+            assert abs(got.logprob - expected) < 1e-5 and got.is_greedy == greedy
+    assert whole[0].logprob == pytest.approx(chunked[0].logprob, abs=1e-6)
