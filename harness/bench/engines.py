@@ -29,6 +29,7 @@ class Measurement:
     peak_rss_bytes: int = 0
     peak_gpu_bytes: int = 0
     logit_rows: int = 0  # positions whose logits were computed (ours; the head's work)
+    positions: int = 0  # positions the model ran, padding included (either engine)
 
     @property
     def items_per_s(self) -> float:
@@ -60,6 +61,26 @@ def peak_memory(device: str) -> tuple[int, int]:
     return rss, gpu
 
 
+class PositionCounter:
+    """Counts the positions (rows x tokens, padding included) of every forward call of a
+    model while registered: the work an engine had the model do, whatever its bookkeeping."""
+
+    def __init__(self, model: Any) -> None:
+        self.positions = 0
+        self._handle = model.register_forward_pre_hook(self._count, with_kwargs=True)
+
+    def _count(self, module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        ids = kwargs.get("input_ids", args[0] if args else None)
+        if ids is None and kwargs.get("inputs_embeds") is not None:
+            ids = kwargs["inputs_embeds"][..., 0]
+        if isinstance(ids, torch.Tensor):
+            self.positions += int(ids.numel())
+
+    def close(self) -> int:
+        self._handle.remove()
+        return self.positions
+
+
 def _sync(device: str) -> None:
     if device.startswith("cuda"):
         torch.cuda.synchronize()
@@ -70,6 +91,7 @@ def run_ours(model: Any, tokenizer: Any, info: ModelInfo, work: Workload,
     engine = HFEngine(model, tokenizer, info, batch_size=batch_size, prefix_reuse=True)
     reset_peak_memory(info.device)
     _sync(info.device)
+    counter = PositionCounter(model)
     start = time.perf_counter()
     logliks = [r.logprob for r in engine.loglikelihood(work.loglik)] if work.loglik else []
     texts = [r.text for r in engine.generate(work.generate)] if work.generate else []
@@ -77,7 +99,7 @@ def run_ours(model: Any, tokenizer: Any, info: ModelInfo, work: Workload,
     seconds = time.perf_counter() - start
     rss, gpu = peak_memory(info.device)
     return Measurement("ours", work.regime, work.items, seconds, engine.stats.computed_tokens,
-                       logliks, texts, rss, gpu, engine.stats.logit_rows)
+                       logliks, texts, rss, gpu, engine.stats.logit_rows, counter.close())
 
 
 def run_lm_eval(model: Any, tokenizer: Any, info: ModelInfo, work: Workload,
@@ -89,6 +111,7 @@ def run_lm_eval(model: Any, tokenizer: Any, info: ModelInfo, work: Workload,
               device=info.device, max_length=int(model.config.max_position_embeddings))
     reset_peak_memory(info.device)
     _sync(info.device)
+    counter = PositionCounter(model)
     start = time.perf_counter()
     logliks: list[float] = []
     texts: list[str] = []
@@ -109,7 +132,7 @@ def run_lm_eval(model: Any, tokenizer: Any, info: ModelInfo, work: Workload,
     seconds = time.perf_counter() - start
     rss, gpu = peak_memory(info.device)
     return Measurement("lm-eval", work.regime, work.items, seconds, computed, logliks, texts,
-                       rss, gpu)
+                       rss, gpu, positions=counter.close())
 
 
 def bare_forward_tokens_per_s(model: Any, device: str, rows: int, length: int, keep: int = 1,

@@ -100,3 +100,4 @@ def test_bench_prints_side_by_side_ratios() -> None:
     fraction, last_fraction = float(cells[10].split("%")[0]), float(cells[11].rstrip("%"))
     assert ceiling > 0 and abs(fraction - 100 * ours_tps / ceiling) <= 1
     assert cells[10].endswith(("✓", "✗")) and last_fraction > 0
+    assert float(cells[14].rstrip("x")) > 1  # lm-eval runs each question once per choice
