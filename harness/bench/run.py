@@ -25,6 +25,16 @@ from harness.suite.loader import Suite, load_suite
 TARGETS = {"mc_open": 5.0, "open_qa": 5.0, "mc": 1.5, "closed_qa": 2.0}
 PREFILL_BOUND = ("mc", "mc_open")
 CEILING_TARGET = 0.9  # of the bare-forward ceiling, on the prefill-bound regimes
+CEILING_PAIRS = 3  # prefill-bound regimes: (ours, bare forward) timed side by side this often
+
+
+@dataclass(frozen=True)
+class Ceiling:
+    """Our computed tokens/s and the bare-forward ceilings, timed one right after the other."""
+
+    tokens_per_s: float
+    ceiling_tokens_per_s: float  # logits at the same share of positions as ours computed
+    last_ceiling_tokens_per_s: float  # logits at the last position only
 
 
 @dataclass(frozen=True)
@@ -43,8 +53,7 @@ class BenchConfig:
 class RegimeResult:
     ours: Measurement
     theirs: Measurement
-    ceiling_tokens_per_s: float  # logits at the same share of positions as ours computed
-    last_ceiling_tokens_per_s: float  # logits at the last position only
+    ceiling: Ceiling
     max_delta: float | None
     same_texts: float | None
 
@@ -58,17 +67,14 @@ class RegimeResult:
         return self.theirs.positions / self.ours.positions if self.ours.positions else 0.0
 
     @property
-    def tokens_per_s(self) -> float:
-        return self.ours.computed_tokens / self.ours.seconds if self.ours.seconds else 0.0
-
-    @property
     def ceiling_fraction(self) -> float:
-        return self.tokens_per_s / self.ceiling_tokens_per_s if self.ceiling_tokens_per_s else 0.0
+        c = self.ceiling
+        return c.tokens_per_s / c.ceiling_tokens_per_s if c.ceiling_tokens_per_s else 0.0
 
     @property
     def last_ceiling_fraction(self) -> float:
-        return (self.tokens_per_s / self.last_ceiling_tokens_per_s
-                if self.last_ceiling_tokens_per_s else 0.0)
+        c = self.ceiling
+        return c.tokens_per_s / c.last_ceiling_tokens_per_s if c.last_ceiling_tokens_per_s else 0.0
 
 
 def random_model(shape: str, tokenizer: Any, dtype: torch.dtype, device: str) -> Any:
@@ -125,10 +131,12 @@ def logits_kept(length: int, measured: Measurement) -> int:
     return max(1, min(length, round(length * measured.logit_rows / measured.computed_tokens)))
 
 
-def measure(engine: str, config: BenchConfig, regime: str
-            ) -> tuple[Measurement, tuple[float, float]]:
+def measure(engine: str, config: BenchConfig, regime: str) -> tuple[Measurement, Ceiling]:
     """One engine on one regime, after a warm-up; with ours, also the bare-forward ceilings
-    (logits at the same share of positions as ours computed; at the last position only).
+    (logits at the same share of positions as ours computed; at the last position only),
+    each timed right after a run of ours; on the prefill-bound regimes `CEILING_PAIRS` such
+    pairs, and the pair with the median fraction is kept (this VM's speed drifts between
+    runs, and a pair's two timings drift together).
 
     Runs in a process of its own (see `bench`), so its peak RSS is this engine's alone."""
     suite, tokenizer, model, info = _setup(config)
@@ -138,14 +146,20 @@ def measure(engine: str, config: BenchConfig, regime: str
     warm = work if info.device.startswith("cuda") else workload(suite, tokenizer, regime, 1, 2)
     run(model, tokenizer, info, warm, config.batch_size)
     measured = run(model, tokenizer, info, work, config.batch_size)
-    ceilings = (0.0, 0.0)
-    if engine == "ours":
-        rows = min(config.batch_size or 8, max(1, len(work.loglik) or len(work.generate)))
-        length = _context_tokens(tokenizer, work)
-        ceilings = (bare_forward_tokens_per_s(model, info.device, rows, length,
-                                              logits_kept(length, measured)),
-                    bare_forward_tokens_per_s(model, info.device, rows, length, 1))
-    return measured, ceilings
+    if engine != "ours":
+        return measured, Ceiling(0.0, 0.0, 0.0)
+    rows = min(config.batch_size or 8, max(1, len(work.loglik) or len(work.generate)))
+    length = _context_tokens(tokenizer, work)
+    pairs = []
+    for k in range(CEILING_PAIRS if regime in PREFILL_BOUND else 1):
+        again = measured if k == 0 else run(model, tokenizer, info, work, config.batch_size)
+        pairs.append(Ceiling(
+            again.computed_tokens / again.seconds if again.seconds else 0.0,
+            bare_forward_tokens_per_s(model, info.device, rows, length,
+                                      logits_kept(length, again)),
+            bare_forward_tokens_per_s(model, info.device, rows, length, 1)))
+    pairs.sort(key=lambda c: c.tokens_per_s / max(c.ceiling_tokens_per_s, 1e-9))
+    return measured, pairs[len(pairs) // 2]
 
 
 def bench(config: BenchConfig, log: Any = print) -> tuple[list[RegimeResult], dict[str, Any]]:
@@ -161,9 +175,9 @@ def bench(config: BenchConfig, log: Any = print) -> tuple[list[RegimeResult], di
         with ProcessPoolExecutor(1, mp_context=spawn) as pool:
             theirs, _ = pool.submit(measure, "lm-eval", config, regime).result()
         with ProcessPoolExecutor(1, mp_context=spawn) as pool:
-            ours, (ceiling, last) = pool.submit(measure, "ours", config, regime).result()
+            ours, ceiling = pool.submit(measure, "ours", config, regime).result()
         delta, same = _compare(ours, theirs)
-        results.append(RegimeResult(ours, theirs, ceiling, last, delta, same))
+        results.append(RegimeResult(ours, theirs, ceiling, delta, same))
     meta = {"shape": config.shape, "dims": SHAPES[config.shape], "parameters": info.parameters,
             "weights_bytes": weights, "dtype": info.dtype, "device": info.device_name,
             "machine": f"{platform.machine()} {torch.get_num_threads()} threads",
@@ -195,7 +209,7 @@ def report(results: list[RegimeResult], meta: dict[str, Any]) -> str:
             f"| {r.ours.regime} | {r.ours.items} | {r.ours.items_per_s:.3f} | "
             f"{r.theirs.items_per_s:.3f} | {r.ratio:.2f}x{verdict} | "
             f"{'–' if target is None else f'≥{target}x'} | {delta} | {same} | "
-            f"{r.tokens_per_s:.0f} | {r.ceiling_tokens_per_s:.0f} | "
+            f"{r.ceiling.tokens_per_s:.0f} | {r.ceiling.ceiling_tokens_per_s:.0f} | "
             f"{100 * r.ceiling_fraction:.0f}%{fits} | {100 * r.last_ceiling_fraction:.0f}% | "
             f"{r.ours.peak_rss_bytes / weights:.2f}x | {r.theirs.peak_rss_bytes / weights:.2f}x | "
             f"{r.work_ratio:.2f}x |")
@@ -210,7 +224,9 @@ def report(results: list[RegimeResult], meta: dict[str, Any]) -> str:
                  "length (one row per batch slot) that computes logits at the same share of "
                  "positions as our engine did (scored positions, next tokens; target "
                  f"≥{CEILING_TARGET:.0%} on the prefill-bound regimes: "
-                 f"{', '.join(PREFILL_BOUND)}); 'of last-logits ceiling': the same, over a "
+                 f"{', '.join(PREFILL_BOUND)}), timed right after a run of ours (on the "
+                 f"prefill-bound regimes the median of {CEILING_PAIRS} such pairs; ours tok/s "
+                 "is that pair's); 'of last-logits ceiling': the same, over a "
                  "forward keeping the last position's logits only. Each engine ran in a "
                  "process of its own; peak RSS is that process's high-water mark during the "
                  "timed run (Python, torch and transformers included; lm-eval's also holds "
