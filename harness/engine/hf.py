@@ -16,7 +16,8 @@ from harness.engine.packed import packed_inputs, score_pieces
 from harness.engine.prefix import Batch, Prefix, PrefixGroup, group_by_prefix
 from harness.engine.running import Running, can_merge
 from harness.engine.shared_prefix import SharedPrefix
-from harness.engine.trie import Path, Piece, pack, pack_even, pack_rows
+from harness.engine.spread import pack_even, pack_rows
+from harness.engine.trie import Path, Piece, pack
 from harness.engine.types import (
     EngineStats,
     GenRequest,

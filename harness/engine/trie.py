@@ -8,13 +8,10 @@ logits score a continuation) come last in the row, so one `logits_to_keep` cover
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
-
-from harness.engine.prefix import group_by_prefix
 
 
 @dataclass(frozen=True)
@@ -110,84 +107,3 @@ def pack(paths: Sequence[Path], max_nodes: int, max_scored: int, share: bool = T
     if trie.paths:
         pieces.append(trie.piece())
     return pieces
-
-
-@dataclass(frozen=True)
-class _Unit:
-    paths: list[Path]
-    nodes: int
-    scored: int
-
-
-def _units(paths: Sequence[Path], max_nodes: int, max_scored: int) -> list[_Unit]:
-    """Each run of paths sharing most of their tokens (a question and its choices), cut
-    as `pack` cuts it to the caps."""
-    units: list[_Unit] = []
-    for group in group_by_prefix([p.tokens for p in paths]):
-        members = [paths[i] for i in group.members]
-        for piece in pack(members, max_nodes, max_scored):
-            units.append(_Unit([p for p in members if p.member in piece.members],
-                               len(piece.tokens), piece.scored_nodes))
-    return units
-
-
-def _rows_needed(units: Sequence[_Unit], max_nodes: int, max_scored: int) -> int:
-    return max(1, math.ceil(sum(u.nodes for u in units) / max_nodes),
-               math.ceil(sum(u.scored for u in units) / max_scored))
-
-
-def _spread(units: Sequence[_Unit], rows: int, max_nodes: int, max_scored: int
-            ) -> list[Piece]:
-    """The units over `rows` rows (more where the caps need), largest first into the row it
-    leaves least full (nodes and scored positions, each as a share of the mean) among those
-    that take it; the rows' tries, widest first."""
-    bins: list[list[Path]] = [[] for _ in range(rows)]
-    loads = [[0, 0] for _ in range(rows)]  # each row's nodes and scored positions
-    mean = (max(1.0, sum(u.nodes for u in units) / rows),
-            max(1.0, sum(u.scored for u in units) / rows))
-
-    def fill(row: int, unit: _Unit) -> float:  # the row's larger share of its mean after
-        return max((loads[row][0] + unit.nodes) / mean[0],
-                   (loads[row][1] + unit.scored) / mean[1])
-
-    for unit in sorted(units, key=lambda u: -(u.nodes / mean[0] + u.scored / mean[1])):
-        fits = [row for row in range(len(bins)) if not bins[row] or (
-            loads[row][0] + unit.nodes <= max_nodes and loads[row][1] + unit.scored <= max_scored)]
-        if not fits:  # no row takes it: a row of its own
-            bins.append([])
-            loads.append([0, 0])
-            fits = [len(bins) - 1]
-        row = min(fits, key=lambda r: (fill(r, unit), r))
-        bins[row] += unit.paths
-        loads[row][0] += unit.nodes
-        loads[row][1] += unit.scored
-    pieces = [pack(b, sum(len(p.tokens) for p in b), sum(p.scored for p in b))[0]
-              for b in bins if b]
-    return sorted(pieces, key=lambda piece: -len(piece.tokens))
-
-
-def pack_even(groups: Sequence[Sequence[Path]], max_nodes: int, max_scored: int
-              ) -> list[list[Piece]]:
-    """Like `pack` for each group (the paths after one cached prefix), but even: every
-    group in as many pieces as the neediest needs, so a round of one piece per group has
-    no short last pieces nor rounds of a few rows (each a pass of its own). Widest first."""
-    units = [_units(paths, max_nodes, max_scored) for paths in groups]
-    rows = max((_rows_needed(u, max_nodes, max_scored) for u in units), default=1)
-    return [_spread(u, min(rows, len(u)), max_nodes, max_scored) if u else [] for u in units]
-
-
-def pack_rows(paths: Sequence[Path], max_nodes: int, max_scored: int,
-              rows_per_pass: Callable[[int], int]) -> list[list[Piece]]:
-    """Passes of packed rows for paths that read no cached prefix (closed-book questions
-    and their choices): as few passes as the caps allow, the work spread over every row
-    they hold (`rows_per_pass(width)`), so rows come out about equally wide and equally
-    scored, and little of a pass is padding or logits unread."""
-    units = _units(paths, max_nodes, max_scored)
-    if not units:
-        return []
-    needed = _rows_needed(units, max_nodes, max_scored)
-    width = max(math.ceil(sum(u.nodes for u in units) / needed), max(u.nodes for u in units))
-    per_pass = rows_per_pass(width)
-    rows = min(len(units), math.ceil(needed / per_pass) * per_pass)
-    pieces = _spread(units, rows, max_nodes, max_scored)
-    return [pieces[k : k + per_pass] for k in range(0, len(pieces), per_pass)]

@@ -10,7 +10,8 @@ import harness.engine.packed as packed
 from harness.engine.hf import HFEngine
 from harness.engine.loading import LoadOptions, load_model
 from harness.engine.packed import packed_inputs, score_pieces
-from harness.engine.trie import Path, Piece, pack, pack_even, pack_rows
+from harness.engine.spread import pack_even, pack_rows
+from harness.engine.trie import Path, Piece, pack
 from harness.engine.types import LoglikRequest
 from harness.evaluate.requests import PromptStyle, choice_requests
 from harness.prompts.items import build_items
@@ -174,3 +175,11 @@ def test_scores_in_chunks_match_whole_tensor_scores(monkeypatch) -> None:  # typ
         for got in (whole[member], chunked[member]):
             assert abs(got.logprob - expected) < 1e-5 and got.is_greedy == greedy
     assert whole[0].logprob == pytest.approx(chunked[0].logprob, abs=1e-6)
+
+
+def test_refining_the_spread_evens_what_greedy_leaves_uneven() -> None:
+    """Largest-first alone puts 30+20+20 and 30+20 in two rows; a swap makes them 60 each."""
+    sizes = [30, 30, 20, 20, 20]
+    paths = [Path(i, [100 * i + k for k in range(n)], 1) for i, n in enumerate(sizes)]
+    (chunk,) = pack_rows(paths, max_nodes=512, max_scored=64, rows_per_pass=lambda w: 2)
+    assert [len(p.tokens) for p in chunk] == [60, 60]
