@@ -151,15 +151,18 @@ def pack_even(groups: Sequence[Sequence[Path]], max_nodes: int, max_scored: int
 def pack_rows(paths: Sequence[Path], max_nodes: int, max_scored: int,
               rows_per_pass: Callable[[int], int]) -> list[list[Piece]]:
     """Passes of packed rows for paths that read no cached prefix (closed-book questions
-    and their choices): as few passes as the caps allow, the work spread over every row
-    they hold (`rows_per_pass(width)`), so rows come out about equally wide and equally
-    scored, and little of a pass is padding or logits unread."""
+    and their choices): as few rows as the caps allow, in as few passes as hold them
+    (`rows_per_pass(width)`), each pass as many rows, the work spread so rows come out
+    about equally wide and equally scored: little of a pass is padding or logits unread.
+    (Spreading over every row of those passes instead was slower with few items: 16 mc
+    items, small shape, 8 rows 0.88–0.95 s against 3 rows 0.82–0.86 s; about even at 48.)"""
     units = _units(paths, max_nodes, max_scored)
     if not units:
         return []
     needed = _rows_needed(units, max_nodes, max_scored)
     width = max(math.ceil(sum(u.nodes for u in units) / needed), max(u.nodes for u in units))
     per_pass = rows_per_pass(width)
-    rows = min(len(units), math.ceil(needed / per_pass) * per_pass)
+    passes = math.ceil(needed / per_pass)
+    rows = min(len(units), passes * math.ceil(needed / passes))
     pieces = _spread(units, rows, max_nodes, max_scored)
     return [pieces[k : k + per_pass] for k in range(0, len(pieces), per_pass)]
