@@ -56,18 +56,17 @@ class _Rows:
     def place(self, unit: _Unit) -> None:
         """Into the row it leaves least full (the larger of its loads, each as a share of
         the mean) among those that take it, else into a new row."""
-        def after(r: int) -> list[int]:
-            return [self.loads[r][0] + unit.nodes, self.loads[r][1] + unit.scored]
-
-        takers = [r for r in range(len(self.rows)) if self._fits(after(r), len(self.rows[r]) + 1)]
+        after = [[load[0] + unit.nodes, load[1] + unit.scored] for load in self.loads]
+        takers = [r for r, load in enumerate(after) if self._fits(load, len(self.rows[r]) + 1)]
         if not takers:
             self.rows.append([])
             self.loads.append([0, 0])
+            after.append([unit.nodes, unit.scored])
             takers = [len(self.rows) - 1]
-        best = min(takers, key=lambda r: (max(after(r)[0] / self.mean[0],
-                                              after(r)[1] / self.mean[1]), r))
+        best = min(takers, key=lambda r: (max(after[r][0] / self.mean[0],
+                                              after[r][1] / self.mean[1]), r))
         self.rows[best].append(unit)
-        self.loads[best] = after(best)
+        self.loads[best] = after[best]
 
     def refine(self) -> None:
         """Relieve the widest row, then the most-scored one: move a unit out of it, or swap
@@ -83,7 +82,8 @@ class _Rows:
         top = max(range(len(self.rows)), key=lambda r: self.loads[r][dim])
         worst = self.loads[top][dim]
         bound = max(load[1 - dim] for load in self.loads)
-        best: tuple[int, int, int, int] | None = None  # (larger load after, row, i, j)
+        best: tuple[int, int, int, int, list[int], list[int]] | None = None
+        # (larger load after, row, i, j, top's loads after, the row's loads after)
         partners = sorted((r for r in range(len(self.rows)) if r != top),
                           key=lambda r: self.loads[r][dim])[:REFINE_PARTNERS]
         for other in partners:
@@ -102,17 +102,14 @@ class _Rows:
                             and self._fits(mine, count)
                             and self._fits(theirs, len(row) + (j < 0))
                             and (best is None or larger < best[0])):
-                        best = (larger, other, i, j)
+                        best = (larger, other, i, j, mine, theirs)
         if best is None:
             return False
-        _, other, i, j = best
+        _, other, i, j, self.loads[top], self.loads[other] = best
         unit = self.rows[top].pop(i)
         if j >= 0:
             self.rows[top].append(self.rows[other].pop(j))
         self.rows[other].append(unit)
-        for r in (top, other):
-            self.loads[r] = [sum(u.nodes for u in self.rows[r]),
-                             sum(u.scored for u in self.rows[r])]
         return True
 
     def pieces(self) -> list[Piece]:
@@ -151,9 +148,11 @@ def pack_even(groups: Sequence[Sequence[Path]], max_nodes: int, max_scored: int
 def pack_rows(paths: Sequence[Path], max_nodes: int, max_scored: int,
               rows_per_pass: Callable[[int], int]) -> list[list[Piece]]:
     """Passes of packed rows for paths that read no cached prefix (closed-book questions
-    and their choices): as few rows as the caps allow, in as few passes as hold them
-    (`rows_per_pass(width)`), each pass as many rows, the work spread so rows come out
-    about equally wide and equally scored: little of a pass is padding or logits unread.
+    and their choices): as few rows as the caps allow (rounded up to a multiple of the
+    passes they take at `rows_per_pass(width)` rows a pass), the work spread so rows come
+    out about equally wide and equally scored: little of a pass is padding or logits
+    unread. Passes take the rows widest first, `rows_per_pass` at a time (the last pass
+    may hold fewer: 48 mc items on the small shape run 8 rows, then 2).
     (Spreading over every row of those passes instead was slower with few items: 16 mc
     items, small shape, 8 rows 0.88–0.95 s against 3 rows 0.82–0.86 s; about even at 48.)"""
     units = _units(paths, max_nodes, max_scored)

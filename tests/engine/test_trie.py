@@ -130,7 +130,7 @@ def test_rows_spread_evenly_over_as_few_passes_as_the_caps_allow() -> None:
     needed = max(-(-nodes // 64), -(-scored // 24))
     assert len(passes) == -(-needed // 4) and all(len(chunk) <= 4 for chunk in passes)
     per_pass = -(-needed // len(passes))
-    assert [len(chunk) for chunk in passes] == [per_pass] * len(passes)  # even passes ...
+    assert [len(chunk) for chunk in passes] == [per_pass] * len(passes)  # full passes ...
     widths = [len(p.tokens) for p in rows]
     assert max(widths) <= 64 and max(p.scored_nodes for p in rows) <= 24  # ... within the caps
     assert max(widths) - min(widths) <= 3 + 9 + 4  # ... about equally wide (one question)
@@ -162,10 +162,9 @@ def test_scores_in_chunks_match_whole_tensor_scores(monkeypatch) -> None:  # typ
     logits = torch.randn(2, 5, 50) * 4
     (piece,) = pack(PATHS, max_nodes=100, max_scored=100)
     continuations = [[11, 12], [10, 12], [13]]  # request i's scored tokens
-    rows = [piece, piece]
-    whole = dict(score_pieces(logits, rows[:1], continuations))
+    whole = dict(score_pieces(logits, [piece], continuations))
     monkeypatch.setattr(packed, "SCORE_CHUNK_ELEMENTS", 60)  # one position per chunk
-    chunked = dict(score_pieces(logits, rows[:1], continuations))
+    chunked = dict(score_pieces(logits, [piece], continuations))
     log_probs = logits[0].log_softmax(-1)
     keep = logits.shape[1]
     for member, nodes in piece.members.items():
