@@ -30,6 +30,11 @@ class Measurement:
     peak_gpu_bytes: int = 0
     logit_rows: int = 0  # positions whose logits were computed (ours; the head's work)
     positions: int = 0  # positions the model ran, padding included (either engine)
+    decode_seconds: float = 0.0  # of `seconds`, in passes of one position per row
+
+    @property
+    def decode_share(self) -> float:
+        return self.decode_seconds / self.seconds if self.seconds else 0.0
 
     @property
     def items_per_s(self) -> float:
@@ -61,29 +66,49 @@ def peak_memory(device: str) -> tuple[int, int]:
     return rss, gpu
 
 
-class PositionCounter:
-    """Counts the positions (rows x tokens, padding included) of every forward call of a
-    model while registered: the work an engine had the model do, whatever its bookkeeping."""
-
-    def __init__(self, model: Any) -> None:
-        self.positions = 0
-        self._handle = model.register_forward_pre_hook(self._count, with_kwargs=True)
-
-    def _count(self, module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        ids = kwargs.get("input_ids", args[0] if args else None)
-        if ids is None and kwargs.get("inputs_embeds") is not None:
-            ids = kwargs["inputs_embeds"][..., 0]
-        if isinstance(ids, torch.Tensor):
-            self.positions += int(ids.numel())
-
-    def close(self) -> int:
-        self._handle.remove()
-        return self.positions
-
-
 def _sync(device: str) -> None:
     if device.startswith("cuda"):
         torch.cuda.synchronize()
+
+
+class ForwardMeter:
+    """Counts the positions (rows x tokens, padding included) of every forward call of a
+    model while registered, the work an engine had the model do whatever its bookkeeping,
+    and times the calls that run one position per row: decode steps, whose number and
+    batch no prompt sharing changes (a randomly initialised model never stops early)."""
+
+    def __init__(self, model: Any, device: str) -> None:
+        self.positions = 0
+        self.decode_seconds = 0.0
+        self.decode_calls = 0
+        self._device = device
+        self._started: float | None = None
+        self._handles = [model.register_forward_pre_hook(self._before, with_kwargs=True),
+                         model.register_forward_hook(self._after, with_kwargs=True)]
+
+    def _before(self, module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        ids = kwargs.get("input_ids", args[0] if args else None)
+        if ids is None and kwargs.get("inputs_embeds") is not None:
+            ids = kwargs["inputs_embeds"][..., 0]
+        if not isinstance(ids, torch.Tensor):
+            return
+        self.positions += int(ids.numel())
+        if ids.dim() == 2 and ids.shape[1] == 1:
+            _sync(self._device)
+            self._started = time.perf_counter()
+
+    def _after(self, module: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+               output: Any) -> None:
+        if self._started is not None:
+            _sync(self._device)
+            self.decode_seconds += time.perf_counter() - self._started
+            self.decode_calls += 1
+            self._started = None
+
+    def close(self) -> ForwardMeter:
+        for handle in self._handles:
+            handle.remove()
+        return self
 
 
 def run_ours(model: Any, tokenizer: Any, info: ModelInfo, work: Workload,
@@ -91,15 +116,17 @@ def run_ours(model: Any, tokenizer: Any, info: ModelInfo, work: Workload,
     engine = HFEngine(model, tokenizer, info, batch_size=batch_size, prefix_reuse=True)
     reset_peak_memory(info.device)
     _sync(info.device)
-    counter = PositionCounter(model)
+    meter = ForwardMeter(model, info.device)
     start = time.perf_counter()
     logliks = [r.logprob for r in engine.loglikelihood(work.loglik)] if work.loglik else []
     texts = [r.text for r in engine.generate(work.generate)] if work.generate else []
     _sync(info.device)
     seconds = time.perf_counter() - start
     rss, gpu = peak_memory(info.device)
+    meter.close()
     return Measurement("ours", work.regime, work.items, seconds, engine.stats.computed_tokens,
-                       logliks, texts, rss, gpu, engine.stats.logit_rows, counter.close())
+                       logliks, texts, rss, gpu, engine.stats.logit_rows, meter.positions,
+                       meter.decode_seconds)
 
 
 def run_lm_eval(model: Any, tokenizer: Any, info: ModelInfo, work: Workload,
@@ -111,7 +138,7 @@ def run_lm_eval(model: Any, tokenizer: Any, info: ModelInfo, work: Workload,
               device=info.device, max_length=int(model.config.max_position_embeddings))
     reset_peak_memory(info.device)
     _sync(info.device)
-    counter = PositionCounter(model)
+    meter = ForwardMeter(model, info.device)
     start = time.perf_counter()
     logliks: list[float] = []
     texts: list[str] = []
@@ -131,8 +158,9 @@ def run_lm_eval(model: Any, tokenizer: Any, info: ModelInfo, work: Workload,
     _sync(info.device)
     seconds = time.perf_counter() - start
     rss, gpu = peak_memory(info.device)
+    meter.close()
     return Measurement("lm-eval", work.regime, work.items, seconds, computed, logliks, texts,
-                       rss, gpu, positions=counter.close())
+                       rss, gpu, positions=meter.positions, decode_seconds=meter.decode_seconds)
 
 
 def bare_forward_tokens_per_s(model: Any, device: str, rows: int, length: int, keep: int = 1,

@@ -89,7 +89,8 @@ def test_end_to_end_results_and_leaderboard(demo_results: Path, suite) -> None: 
 
 
 def test_bench_prints_side_by_side_ratios() -> None:
-    result = harness_cli("bench", "--shape", "tiny", "--limit", "2", "--regime", "mc")
+    result = harness_cli("bench", "--shape", "tiny", "--limit", "2", "--regime", "mc",
+                         "--regime", "closed_qa", "--max-new-tokens", "4")
     assert result.returncode == 0, result.stderr
     row = next(line for line in result.stdout.splitlines() if line.startswith("| mc |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
@@ -101,3 +102,9 @@ def test_bench_prints_side_by_side_ratios() -> None:
     assert ceiling > 0 and abs(fraction - 100 * ours_tps / ceiling) <= 1
     assert cells[10].endswith(("✓", "✗")) and last_fraction > 0
     assert float(cells[14].rstrip("x")) > 1  # lm-eval runs each question once per choice
+    assert cells[15:] == ["–", "–", "–"]  # no decode steps
+    row = next(line for line in result.stdout.splitlines() if line.startswith("| closed_qa |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    ours_share, theirs_share = float(cells[15].rstrip("%")), float(cells[16].rstrip("%"))
+    assert 0 < ours_share < 100 and 0 < theirs_share < 100
+    assert float(cells[17].rstrip("x")) > 1  # lm-eval's time includes its prompt passes

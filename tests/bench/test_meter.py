@@ -1,0 +1,48 @@
+"""The bench's forward meter and the decode columns of its printout."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from transformers import Exaone4ForCausalLM
+
+from harness.bench.engines import ForwardMeter, Measurement
+from harness.bench.run import Ceiling, RegimeResult, report
+from harness.engine.kv import new_cache
+from harness.refmodels.configs import exaone4_config
+
+
+def test_meter_counts_positions_and_times_one_position_passes_only() -> None:
+    torch.manual_seed(0)
+    model = Exaone4ForCausalLM(exaone4_config("tiny", vocab_size=97, max_positions=64)).eval()
+    meter = ForwardMeter(model, "cpu")
+    with torch.inference_mode():
+        out = model(input_ids=torch.randint(3, 97, (2, 5)), cache=new_cache(model.config, 2),
+                    use_cache=True)
+        assert meter.decode_calls == 0 and meter.decode_seconds == 0.0  # a prompt pass
+        model(input_ids=torch.randint(3, 97, (2, 1)), cache=out.cache, use_cache=True)
+        meter.close()
+        model(input_ids=torch.randint(3, 97, (2, 1)))  # after close: not counted
+    assert meter.positions == 2 * 5 + 2 * 1
+    assert meter.decode_calls == 1 and meter.decode_seconds > 0
+
+
+def _result(regime: str, seconds: tuple[float, float], decode: tuple[float, float]
+            ) -> RegimeResult:
+    ours, theirs = (Measurement(name, regime, 4, s, 100, positions=400, decode_seconds=d)
+                    for name, s, d in zip(("ours", "lm-eval"), seconds, decode, strict=True))
+    return RegimeResult(ours, theirs, Ceiling(0.0, 0.0, 0.0), None, 1.0)
+
+
+def test_free_prompt_bound_is_lm_evals_time_over_its_decode_steps() -> None:
+    result = _result("closed_qa", (5.0, 10.0), (4.0, 6.0))
+    assert result.free_prompt_bound == pytest.approx(10.0 / 6.0)
+    assert _result("mc", (1.0, 3.0), (0.0, 0.0)).free_prompt_bound is None
+    meta = {"shape": "tiny", "parameters": 1e6, "dtype": "float32", "device": "cpu",
+            "batch_size": 8, "torch": torch.__version__, "weights_bytes": 4e6}
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.strip("|").split("|")]
+            for line in report([result, _result("mc", (1.0, 3.0), (0.0, 0.0))],
+                               meta).splitlines() if line.startswith("| ") and "---" not in line}
+    assert rows["closed_qa"][15:] == ["80%", "60%", "1.67x"]
+    assert rows["mc"][15:] == ["–", "–", "–"]
+    assert len(rows["regime"]) == len(rows["mc"]) == 18
