@@ -30,7 +30,8 @@ def bench_command(
 ) -> None:
     """Time the same items through this engine and lm-eval's HFLM (each in a process of its
     own, on the same seeded random model); print items/s, the ratio, max |Δ loglik| (so speed
-    never comes from computing something else), the bare-forward ceiling and peak RSS."""
+    never comes from computing something else), the bare-forward ceiling, peak RSS, the
+    positions each engine ran, and the share of each one's time in decode steps."""
     try:
         import lm_eval  # noqa: F401
     except ImportError:
