@@ -105,10 +105,9 @@ class ForwardMeter:
             self.decode_calls += 1
             self._started = None
 
-    def close(self) -> ForwardMeter:
+    def close(self) -> None:
         for handle in self._handles:
             handle.remove()
-        return self
 
 
 def run_ours(model: Any, tokenizer: Any, info: ModelInfo, work: Workload,
