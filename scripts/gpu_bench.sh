@@ -3,6 +3,8 @@
 # the real EXAONE 4.0 1.2B shape, bf16, our engine and lm-eval's HFLM side by side, saved under
 # results/bench/ (or $OUT) with the device name. Run on a CUDA machine from the repo root.
 # Packages the machine lacks travel as wheels in .whl/ (see README, "GPU benchmark" under "Speed").
+# In bf16 the bench also runs every request alone (each engine's distance from that); set
+# NO_REFERENCE=1 to skip it when device time is short.
 set -euo pipefail
 if compgen -G ".whl/*.whl" >/dev/null; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
@@ -28,6 +30,6 @@ python3 -c "import torch, transformers; print('torch', torch.__version__, 'trans
 } > "$out"
 python3 -c "from harness.cli.main import main; main()" bench --shape exaone-1.2b \
   --dtype bfloat16 --device cuda --limit "${LIMIT:-48}" --batch-size "${BATCH:-16}" \
-  --max-new-tokens 32 --out "$out.tmp"
+  --max-new-tokens 32 ${NO_REFERENCE:+--no-reference} --out "$out.tmp"
 cat "$out.tmp" >> "$out" && rm "$out.tmp"
 cat "$out"

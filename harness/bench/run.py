@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from harness.bench.engines import Measurement, bare_forward_tokens_per_s, run_lm_eval, run_ours
+from harness.bench.reference import Distance, Reference, distance, run_reference
 from harness.bench.workload import Workload, workload
 from harness.engine.loading import device_name, pick_device, pick_dtype
 from harness.engine.types import ModelInfo
@@ -47,6 +48,7 @@ class BenchConfig:
     batch_size: int | None = 8
     max_new_tokens: int = 16
     suite: Path = Path("tasks/kr-news-2025-07")
+    reference: bool | None = None  # each request alone too; None: in half precision only
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class RegimeResult:
     ceiling: Ceiling
     max_delta: float | None
     same_texts: float | None
+    reference: Distance | None = None  # each engine's distance from every request run alone
 
     @property
     def ratio(self) -> float:
@@ -139,6 +142,18 @@ def logits_kept(length: int, measured: Measurement) -> int:
     return max(1, min(length, round(length * measured.logit_rows / measured.computed_tokens)))
 
 
+def reference(config: BenchConfig, regime: str) -> Reference:
+    """Every request of the regime run alone (`reference.py`), in a process of its own."""
+    suite, tokenizer, model, info = _setup(config)
+    work = workload(suite, tokenizer, regime, config.limit, config.max_new_tokens)
+    return run_reference(model, tokenizer, info, work)
+
+
+def wants_reference(config: BenchConfig, dtype: str) -> bool:
+    """`config.reference`, or by default: in half precision, where batching changes results."""
+    return config.reference if config.reference is not None else dtype != "float32"
+
+
 def measure(engine: str, config: BenchConfig, regime: str) -> tuple[Measurement, Ceiling]:
     """One engine on one regime, after a warm-up; with ours, also the bare-forward ceilings:
     logits at the same share of positions as ours computed, timed right after a run of ours
@@ -186,7 +201,12 @@ def bench(config: BenchConfig, log: Any = print) -> tuple[list[RegimeResult], di
         with ProcessPoolExecutor(1, mp_context=spawn) as pool:
             ours, ceiling = pool.submit(measure, "ours", config, regime).result()
         delta, same = _compare(ours, theirs)
-        results.append(RegimeResult(ours, theirs, ceiling, delta, same))
+        alone = None
+        if wants_reference(config, info.dtype):
+            log(f"{regime}: every request alone (reference)")
+            with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+                alone = distance(ours, theirs, pool.submit(reference, config, regime).result())
+        results.append(RegimeResult(ours, theirs, ceiling, delta, same, alone))
     meta = {"shape": config.shape, "dims": SHAPES[config.shape], "parameters": info.parameters,
             "weights_bytes": weights, "dtype": info.dtype, "device": info.device_name,
             "machine": f"{platform.machine()} {torch.get_num_threads()} threads",
@@ -253,4 +273,29 @@ def report(results: list[RegimeResult], meta: dict[str, Any]) -> str:
                  "steps, the ratio an engine would reach whose prompt passes cost nothing and "
                  "whose decode steps cost what lm-eval's did (the same steps: same batch size, "
                  "and a randomly initialised model never stops early).")
+    lines += _reference_table(results)
     return "\n".join(lines)
+
+
+def _reference_table(results: list[RegimeResult]) -> list[str]:
+    """Each engine's distance from every request run alone, where it was measured."""
+    rows = [(r.ours.regime, r.reference) for r in results if r.reference is not None]
+    if not rows:
+        return []
+    lines = ["", "Distance from every request run alone (batch 1, no padding; log-likelihoods "
+             "with a float32 log-softmax, texts from lm-eval's HFLM at batch size 1):", "",
+             "| regime | max abs Δ loglik: ours | lm-eval | same text: ours | lm-eval |",
+             "|---|---|---|---|---|"]
+    for regime, alone in rows:
+        delta, same = alone.max_delta, alone.same_texts
+        lines.append(
+            f"| {regime} | "
+            + ("– | –" if delta is None else f"{delta[0]:.2e} | {delta[1]:.2e}") + " | "
+            + ("– | –" if same is None else f"{100 * same[0]:.0f}% | {100 * same[1]:.0f}%")
+            + " |")
+    lines.append("\nIn bfloat16 or float16 a request's numbers depend on its batch (padding and "
+                 "row counts change the kernels' rounding) and lm-eval rounds its "
+                 "log-softmax and sums to the model's dtype, so the engines' Δ above mixes "
+                 "both engines' rounding; here each is measured against the same unbatched "
+                 "run.")
+    return lines

@@ -27,18 +27,24 @@ def bench_command(
     suite: Annotated[Path, typer.Option(help="Suite whose items are timed.")] = Path(
         "tasks/kr-news-2025-07"),
     out: Annotated[Path | None, typer.Option(help="Also write the printout here.")] = None,
+    reference: Annotated[bool | None, typer.Option(
+        "--reference/--no-reference",
+        help="Also run every request alone (batch 1, no padding, float32 log-softmax) and "
+             "print each engine's distance from it. Default: in bfloat16/float16 only, where "
+             "batching changes results and the engines' Δ alone cannot tell.")] = None,
 ) -> None:
     """Time the same items through this engine and lm-eval's HFLM (each in a process of its
     own, on the same seeded random model); print items/s, the ratio, max |Δ loglik| (so speed
     never comes from computing something else), the bare-forward ceiling, peak RSS, the
-    positions each engine ran, and the share of each one's time in decode steps."""
+    positions each engine ran, and the share of each one's time in decode steps; in half
+    precision also each engine's distance from every request run alone."""
     try:
         import lm_eval  # noqa: F401
     except ImportError:
         raise HarnessError("harness bench needs lm-eval: pip install -e '.[dev]'") from None
     config = BenchConfig(shape=shape, regimes=tuple(regime or BenchConfig.regimes), limit=limit,
                          dtype=dtype, device=device, batch_size=batch_size,
-                         max_new_tokens=max_new_tokens, suite=suite)
+                         max_new_tokens=max_new_tokens, suite=suite, reference=reference)
     results, meta = bench(config, log=lambda msg: err_console.print(msg, highlight=False))
     text = report(results, meta)
     console.print(text, highlight=False, markup=False, soft_wrap=True)

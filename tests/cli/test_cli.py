@@ -90,7 +90,7 @@ def test_end_to_end_results_and_leaderboard(demo_results: Path, suite) -> None: 
 
 def test_bench_prints_side_by_side_ratios() -> None:
     result = harness_cli("bench", "--shape", "tiny", "--limit", "2", "--regime", "mc",
-                         "--regime", "closed_qa", "--max-new-tokens", "4")
+                         "--regime", "closed_qa", "--max-new-tokens", "4", "--reference")
     assert result.returncode == 0, result.stderr
     row = next(line for line in result.stdout.splitlines() if line.startswith("| mc |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
@@ -108,3 +108,10 @@ def test_bench_prints_side_by_side_ratios() -> None:
     ours_share, theirs_share = float(cells[15].rstrip("%")), float(cells[16].rstrip("%"))
     assert 0 < ours_share < 100 and 0 < theirs_share < 100
     assert float(cells[17].rstrip("x")) > 1  # lm-eval's time includes its prompt passes
+    # --reference: each engine against every request run alone; in float32 both match it
+    alone = result.stdout[result.stdout.index("run alone"):].splitlines()
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.strip("|").split("|")]
+            for line in alone if line.startswith(("| mc |", "| closed_qa |"))}
+    assert float(rows["mc"][1]) <= 1e-4 and float(rows["mc"][2]) <= 1e-4
+    assert rows["mc"][3:] == ["–", "–"] and rows["closed_qa"][1:3] == ["–", "–"]
+    assert rows["closed_qa"][3:] == ["100%", "100%"]
