@@ -90,13 +90,16 @@ class RegimeResult:
 
 def random_model(shape: str, tokenizer: Any, dtype: torch.dtype, device: str) -> Any:
     """A randomly initialised Exaone4ForCausalLM of the shape (speed does not depend on
-    weights); the real vocabulary size except for `tiny`. On device "meta": shapes only."""
+    weights); the real vocabulary size except for `tiny`. On device "meta": shapes only. On a
+    GPU the weights are drawn there (the same in every process: one seed, one device), as
+    drawing the 1.2B shape's on the CPU takes ~20 s in each of the bench's processes."""
     from transformers import Exaone4ForCausalLM
 
     torch.manual_seed(0)
     vocab = len(tokenizer) if shape == "tiny" else EXAONE_VOCAB
     config = exaone4_config(shape, vocab_size=vocab, max_positions=32768)
-    with torch.device("meta") if device == "meta" else contextlib.nullcontext():
+    drawn_on = device == "meta" or device.startswith("cuda")
+    with torch.device(device) if drawn_on else contextlib.nullcontext():
         model: Any = Exaone4ForCausalLM(config)
     return model.to(dtype=dtype, device=device).eval()
 
