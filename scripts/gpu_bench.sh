@@ -4,7 +4,8 @@
 # results/bench/ (or $OUT) with the device name. Run on a CUDA machine from the repo root.
 # Packages the machine lacks travel as wheels in .whl/ (see README, "GPU benchmark" under "Speed").
 # In bf16 the bench also runs every request alone (each engine's distance from that); set
-# NO_REFERENCE=1 to skip it when device time is short.
+# NO_REFERENCE=1 to skip it when device time is short. The printout is written after each
+# regime: a run cut short by a time limit leaves the regimes it measured in "$out.tmp".
 set -euo pipefail
 if compgen -G ".whl/*.whl" >/dev/null; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \

@@ -6,6 +6,7 @@ import contextlib
 import multiprocessing
 import platform
 import statistics
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,12 +190,22 @@ def measure(engine: str, config: BenchConfig, regime: str) -> tuple[Measurement,
                                                                       length, 1, repeats=1))
 
 
-def bench(config: BenchConfig, log: Any = print) -> tuple[list[RegimeResult], dict[str, Any]]:
+def bench(config: BenchConfig, log: Any = print,
+          measured: Callable[[list[RegimeResult], dict[str, Any]], None] | None = None,
+          ) -> tuple[list[RegimeResult], dict[str, Any]]:
     """Each (engine, regime) measured in a fresh process that builds the same seeded model:
-    neither engine inherits the other's memory or warm caches (this process holds no weights)."""
+    neither engine inherits the other's memory or warm caches (this process holds no weights).
+    `measured` is called with the results so far after each regime (a run cut short by a
+    time limit keeps what it measured)."""
     suite, tokenizer, shapes, info = _setup(config, weights=False)
     weights = sum(p.numel() * p.element_size() for p in shapes.parameters())
-    results = []
+    meta = {"shape": config.shape, "dims": SHAPES[config.shape], "parameters": info.parameters,
+            "weights_bytes": weights, "dtype": info.dtype, "device": info.device_name,
+            "machine": f"{platform.machine()} {torch.get_num_threads()} threads",
+            "batch_size": config.batch_size, "limit": config.limit,
+            "max_new_tokens": config.max_new_tokens, "torch": torch.__version__,
+            "regimes": len(config.regimes)}
+    results: list[RegimeResult] = []
     spawn = multiprocessing.get_context("spawn")
     for regime in config.regimes:
         work = workload(suite, tokenizer, regime, config.limit, config.max_new_tokens)
@@ -210,11 +221,8 @@ def bench(config: BenchConfig, log: Any = print) -> tuple[list[RegimeResult], di
             with ProcessPoolExecutor(1, mp_context=spawn) as pool:
                 alone = distance(ours, theirs, pool.submit(reference, config, regime).result())
         results.append(RegimeResult(ours, theirs, ceiling, delta, same, alone))
-    meta = {"shape": config.shape, "dims": SHAPES[config.shape], "parameters": info.parameters,
-            "weights_bytes": weights, "dtype": info.dtype, "device": info.device_name,
-            "machine": f"{platform.machine()} {torch.get_num_threads()} threads",
-            "batch_size": config.batch_size, "limit": config.limit,
-            "max_new_tokens": config.max_new_tokens, "torch": torch.__version__}
+        if measured is not None:
+            measured(results, meta)
     return results, meta
 
 
@@ -277,6 +285,9 @@ def report(results: list[RegimeResult], meta: dict[str, Any]) -> str:
                  "whose decode steps cost what lm-eval's did (the same steps: same batch size, "
                  "and a randomly initialised model never stops early).")
     lines += _reference_table(results)
+    expected = int(meta.get("regimes", len(results)))
+    if len(results) < expected:
+        lines.append(f"\nPartial: {len(results)} of {expected} regimes measured so far.")
     return "\n".join(lines)
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from harness.bench.run import BenchConfig, bench, report
+from harness.bench.run import BenchConfig, RegimeResult, bench, report
 from harness.cli.common import console, err_console
 from harness.errors import HarnessError
 
@@ -26,7 +26,9 @@ def bench_command(
                                                      "stop early).")] = 16,
     suite: Annotated[Path, typer.Option(help="Suite whose items are timed.")] = Path(
         "tasks/kr-news-2025-07"),
-    out: Annotated[Path | None, typer.Option(help="Also write the printout here.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Also write the printout here (after each "
+                                                  "regime: a run cut short keeps what it "
+                                                  "measured).")] = None,
     reference: Annotated[bool | None, typer.Option(
         "--reference/--no-reference",
         help="Also run every request alone (batch 1, no padding, float32 log-softmax) and "
@@ -45,9 +47,12 @@ def bench_command(
     config = BenchConfig(shape=shape, regimes=tuple(regime or BenchConfig.regimes), limit=limit,
                          dtype=dtype, device=device, batch_size=batch_size,
                          max_new_tokens=max_new_tokens, suite=suite, reference=reference)
-    results, meta = bench(config, log=lambda msg: err_console.print(msg, highlight=False))
-    text = report(results, meta)
-    console.print(text, highlight=False, markup=False, soft_wrap=True)
-    if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text + "\n", encoding="utf-8")
+
+    def save(results: list[RegimeResult], meta: dict[str, Any]) -> None:
+        if out:  # after each regime, so a run cut short keeps what it measured
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(report(results, meta) + "\n", encoding="utf-8")
+
+    results, meta = bench(config, log=lambda msg: err_console.print(msg, highlight=False),
+                          measured=save)
+    console.print(report(results, meta), highlight=False, markup=False, soft_wrap=True)

@@ -46,3 +46,12 @@ def test_free_prompt_bound_is_lm_evals_time_over_its_decode_steps() -> None:
     assert rows["closed_qa"][15:] == ["80%", "60%", "1.67x"]
     assert rows["mc"][15:] == ["–", "–", "–"]
     assert len(rows["regime"]) == len(rows["mc"]) == 18
+
+
+def test_printout_says_when_regimes_are_missing() -> None:
+    meta = {"shape": "tiny", "parameters": 1e6, "dtype": "float32", "device": "cpu",
+            "batch_size": 8, "torch": torch.__version__, "weights_bytes": 4e6, "regimes": 2}
+    first = _result("mc", (1.0, 3.0), (0.0, 0.0))
+    assert report([first], meta).endswith("Partial: 1 of 2 regimes measured so far.")
+    both = report([first, _result("closed_qa", (5.0, 10.0), (4.0, 6.0))], meta)
+    assert "Partial" not in both

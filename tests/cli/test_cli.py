@@ -88,10 +88,13 @@ def test_end_to_end_results_and_leaderboard(demo_results: Path, suite) -> None: 
     assert table.index("tiny-exaone4-memorizer") < table.index("tiny-exaone4-random")
 
 
-def test_bench_prints_side_by_side_ratios() -> None:
+def test_bench_prints_side_by_side_ratios(tmp_path: Path) -> None:
+    out = tmp_path / "bench.md"
     result = harness_cli("bench", "--shape", "tiny", "--limit", "2", "--regime", "mc",
-                         "--regime", "closed_qa", "--max-new-tokens", "4", "--reference")
+                         "--regime", "closed_qa", "--max-new-tokens", "4", "--reference",
+                         "--out", str(out))
     assert result.returncode == 0, result.stderr
+    assert out.read_text(encoding="utf-8").strip() == result.stdout.strip()
     row = next(line for line in result.stdout.splitlines() if line.startswith("| mc |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     ours, theirs, ratio = float(cells[2]), float(cells[3]), float(cells[4].split("x")[0])
