@@ -62,13 +62,19 @@ def run_reference(model: Any, tokenizer: Any, info: ModelInfo, work: Workload) -
     return Reference(logliks, texts)
 
 
+def max_abs_delta(a: Sequence[float], b: Sequence[float]) -> float:
+    """The largest |Δ| between two runs' log-likelihoods of the same requests."""
+    return max(abs(x - y) for x, y in zip(a, b, strict=True))
+
+
+def same_share(a: Sequence[str], b: Sequence[str]) -> float:
+    """The share of the same requests whose texts are equal in two runs."""
+    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
+
+
 def distance(ours: Measurement, theirs: Measurement, reference: Reference) -> Distance:
-    def delta(values: list[float]) -> float:
-        return max(abs(a - b) for a, b in zip(values, reference.logliks, strict=True))
-
-    def same(texts: list[str]) -> float:
-        return sum(a == b for a, b in zip(texts, reference.texts, strict=True)) / len(texts)
-
+    logliks, texts = reference.logliks, reference.texts
     return Distance(
-        (delta(ours.logliks), delta(theirs.logliks)) if reference.logliks else None,
-        (same(ours.texts), same(theirs.texts)) if reference.texts else None)
+        (max_abs_delta(ours.logliks, logliks), max_abs_delta(theirs.logliks, logliks))
+        if logliks else None,
+        (same_share(ours.texts, texts), same_share(theirs.texts, texts)) if texts else None)

@@ -15,7 +15,14 @@ from typing import Any
 import torch
 
 from harness.bench.engines import Measurement, bare_forward_tokens_per_s, run_lm_eval, run_ours
-from harness.bench.reference import Distance, Reference, distance, run_reference
+from harness.bench.reference import (
+    Distance,
+    Reference,
+    distance,
+    max_abs_delta,
+    run_reference,
+    same_share,
+)
 from harness.bench.workload import Workload, workload
 from harness.engine.loading import device_name, pick_device, pick_dtype
 from harness.engine.types import ModelInfo
@@ -114,11 +121,8 @@ def _info(model: Any, shape: str, dtype: torch.dtype, device: str) -> ModelInfo:
 
 
 def _compare(ours: Measurement, theirs: Measurement) -> tuple[float | None, float | None]:
-    delta = (max(abs(a - b) for a, b in zip(ours.logliks, theirs.logliks, strict=True))
-             if ours.logliks else None)
-    same = (sum(a == b for a, b in zip(ours.texts, theirs.texts, strict=True)) / len(ours.texts)
-            if ours.texts else None)
-    return delta, same
+    return (max_abs_delta(ours.logliks, theirs.logliks) if ours.logliks else None,
+            same_share(ours.texts, theirs.texts) if ours.texts else None)
 
 
 def _context_tokens(tokenizer: Any, work: Workload) -> int:
@@ -244,8 +248,7 @@ def report(results: list[RegimeResult], meta: dict[str, Any]) -> str:
         verdict = "" if target is None else (" ✓" if r.ratio >= target else " ✗")
         fits = ("" if r.ours.regime not in PREFILL_BOUND else
                 " ✓" if r.ceiling_fraction >= CEILING_TARGET else " ✗")
-        delta = "–" if r.max_delta is None else f"{r.max_delta:.2e}"
-        same = "–" if r.same_texts is None else f"{100 * r.same_texts:.0f}%"
+        delta, same = _delta_cell(r.max_delta), _share_cell(r.same_texts)
         bound = r.free_prompt_bound
         decode = ("– | – | –" if bound is None else
                   f"{100 * r.ours.decode_share:.0f}% | {100 * r.theirs.decode_share:.0f}% | "
@@ -291,6 +294,14 @@ def report(results: list[RegimeResult], meta: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _delta_cell(delta: float | None) -> str:
+    return "–" if delta is None else f"{delta:.2e}"
+
+
+def _share_cell(share: float | None) -> str:
+    return "–" if share is None else f"{100 * share:.0f}%"
+
+
 def _reference_table(results: list[RegimeResult]) -> list[str]:
     """Each engine's distance from every request run alone, where it was measured."""
     rows = [(r.ours.regime, r.reference) for r in results if r.reference is not None]
@@ -301,12 +312,9 @@ def _reference_table(results: list[RegimeResult]) -> list[str]:
              "| regime | max abs Δ loglik: ours | lm-eval | same text: ours | lm-eval |",
              "|---|---|---|---|---|"]
     for regime, alone in rows:
-        delta, same = alone.max_delta, alone.same_texts
-        lines.append(
-            f"| {regime} | "
-            + ("– | –" if delta is None else f"{delta[0]:.2e} | {delta[1]:.2e}") + " | "
-            + ("– | –" if same is None else f"{100 * same[0]:.0f}% | {100 * same[1]:.0f}%")
-            + " |")
+        delta, same = alone.max_delta or (None, None), alone.same_texts or (None, None)
+        lines.append(f"| {regime} | {_delta_cell(delta[0])} | {_delta_cell(delta[1])} | "
+                     f"{_share_cell(same[0])} | {_share_cell(same[1])} |")
     lines.append("\nIn bfloat16 or float16 a request's numbers depend on its batch (padding and "
                  "row counts change the kernels' rounding) and lm-eval rounds its "
                  "log-softmax and sums to the model's dtype, so the engines' Δ above mixes "
