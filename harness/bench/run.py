@@ -24,8 +24,16 @@ from harness.bench.reference import (
     same_share,
 )
 from harness.bench.workload import Workload, workload
-from harness.engine.loading import device_name, pick_device, pick_dtype
+from harness.engine.loading import (
+    LoadOptions,
+    device_name,
+    load_model,
+    pick_device,
+    pick_dtype,
+    resolve_model,
+)
 from harness.engine.types import ModelInfo
+from harness.prompts.chat import has_chat_template
 from harness.refmodels.build import corpus
 from harness.refmodels.configs import EXAONE_VOCAB, SHAPES, exaone4_config
 from harness.refmodels.tokenizer import train_tokenizer
@@ -57,6 +65,8 @@ class BenchConfig:
     max_new_tokens: int = 16
     suite: Path = Path("tasks/kr-news-2025-07")
     reference: bool | None = None  # each request alone too; None: in half precision only
+    model: str | None = None  # a trained model (folder or hub id) instead of a random shape
+    chat: bool | None = None  # prompts through the chat template; None: a trained model's, if any
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,39 @@ def random_model(shape: str, tokenizer: Any, dtype: torch.dtype, device: str) ->
     return model.to(dtype=dtype, device=device).eval()
 
 
+def _trained_shapes(model_id: str, dtype: torch.dtype, device: str) -> tuple[Any, Any, ModelInfo]:
+    """(tokenizer, model, info) of a trained model, the model's shapes only (meta device: no
+    weights read), for the parent process that only prints; the measuring processes load it
+    with `load_model`."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    folder, source, revision = resolve_model(model_id, None)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    with torch.device("meta"):
+        model: Any = AutoModelForCausalLM.from_config(  # type: ignore[no-untyped-call]
+            AutoConfig.from_pretrained(folder), dtype=dtype)
+    info = ModelInfo(
+        model_id=model_id, source=source, path=str(folder), revision=revision,
+        architecture=type(model).__name__, parameters=sum(p.numel() for p in model.parameters()),
+        dtype=str(dtype).removeprefix("torch."), device=device, device_name=device_name(device),
+        trust_remote_code=False, chat_template_sha=None)
+    return tokenizer, model, info
+
+
+def uses_chat(config: BenchConfig, tokenizer: Any) -> bool:
+    """`config.chat`, or by default: a trained model's chat template when it has one (random
+    shapes get plain prompts)."""
+    if config.chat is not None:
+        return config.chat
+    return config.model is not None and has_chat_template(tokenizer)
+
+
+def _work(config: BenchConfig, suite: Suite, tokenizer: Any, regime: str,
+          limit: int | None = None, max_new_tokens: int | None = None) -> Workload:
+    return workload(suite, tokenizer, regime, config.limit if limit is None else limit,
+                    max_new_tokens or config.max_new_tokens, uses_chat(config, tokenizer))
+
+
 def _info(model: Any, shape: str, dtype: torch.dtype, device: str) -> ModelInfo:
     return ModelInfo(
         model_id=f"random-exaone4-{shape}", source="random", path="", revision="random-seed-0",
@@ -133,10 +176,17 @@ def _context_tokens(tokenizer: Any, work: Workload) -> int:
 
 def _setup(config: BenchConfig, weights: bool = True) -> tuple[Suite, Any, Any, ModelInfo]:
     """The suite, its trained tokenizer and the seeded random model (the same in every
-    process); without `weights`, the model's shapes only (on the meta device)."""
+    process), or `config.model` with its own tokenizer; without `weights`, the model's shapes
+    only (on the meta device)."""
     device = pick_device(config.device)
     dtype = pick_dtype(config.dtype, device)
     suite: Suite = load_suite(config.suite)
+    if config.model:
+        if weights:
+            model, tokenizer, info = load_model(config.model, LoadOptions(
+                device=device, dtype=str(dtype).removeprefix("torch.")))
+            return suite, tokenizer, model, info
+        return (suite, *_trained_shapes(config.model, dtype, device))
     tokenizer = train_tokenizer(corpus(suite))
     model = random_model(config.shape, tokenizer, dtype, device if weights else "meta")
     return suite, tokenizer, model, _info(model, config.shape, dtype, device)
@@ -153,7 +203,7 @@ def logits_kept(length: int, measured: Measurement) -> int:
 def reference(config: BenchConfig, regime: str) -> Reference:
     """Every request of the regime run alone (`reference.py`), in a process of its own."""
     suite, tokenizer, model, info = _setup(config)
-    work = workload(suite, tokenizer, regime, config.limit, config.max_new_tokens)
+    work = _work(config, suite, tokenizer, regime)
     return run_reference(model, tokenizer, info, work)
 
 
@@ -173,9 +223,9 @@ def measure(engine: str, config: BenchConfig, regime: str) -> tuple[Measurement,
     Runs in a process of its own (see `bench`), so its peak RSS is this engine's alone."""
     suite, tokenizer, model, info = _setup(config)
     run = run_ours if engine == "ours" else run_lm_eval
-    work = workload(suite, tokenizer, regime, config.limit, config.max_new_tokens)
+    work = _work(config, suite, tokenizer, regime)
     # First calls of each shape cost extra on CUDA: warm up on the same work there.
-    warm = work if info.device.startswith("cuda") else workload(suite, tokenizer, regime, 1, 2)
+    warm = work if info.device.startswith("cuda") else _work(config, suite, tokenizer, regime, 1, 2)
     run(model, tokenizer, info, warm, config.batch_size)
     measured = run(model, tokenizer, info, work, config.batch_size)
     if engine != "ours":
@@ -203,7 +253,10 @@ def bench(config: BenchConfig, log: Any = print,
     time limit keeps what it measured)."""
     suite, tokenizer, shapes, info = _setup(config, weights=False)
     weights = sum(p.numel() * p.element_size() for p in shapes.parameters())
-    meta = {"shape": config.shape, "dims": SHAPES[config.shape], "parameters": info.parameters,
+    meta = {"shape": config.shape, "model": config.model, "revision": info.revision,
+            "chat": uses_chat(config, tokenizer),
+            "dims": None if config.model else SHAPES[config.shape],
+            "parameters": info.parameters,
             "weights_bytes": weights, "dtype": info.dtype, "device": info.device_name,
             "machine": f"{platform.machine()} {torch.get_num_threads()} threads",
             "batch_size": config.batch_size, "limit": config.limit,
@@ -212,7 +265,7 @@ def bench(config: BenchConfig, log: Any = print,
     results: list[RegimeResult] = []
     spawn = multiprocessing.get_context("spawn")
     for regime in config.regimes:
-        work = workload(suite, tokenizer, regime, config.limit, config.max_new_tokens)
+        work = _work(config, suite, tokenizer, regime)
         log(f"{regime}: {work.items} items, {len(work.loglik) or len(work.generate)} requests")
         with ProcessPoolExecutor(1, mp_context=spawn) as pool:
             theirs, _ = pool.submit(measure, "lm-eval", config, regime).result()
@@ -234,7 +287,8 @@ def report(results: list[RegimeResult], meta: dict[str, Any]) -> str:
     """The printout: items/s of each engine, the ratio against the target, and checks."""
     weights = meta["weights_bytes"]
     lines = [
-        f"shape {meta['shape']} ({meta['parameters'] / 1e6:.1f}M parameters, {meta['dtype']}), "
+        f"{_model_line(meta)} ({meta['parameters'] / 1e6:.1f}M parameters, {meta['dtype']}"
+        f"{', chat template' if meta.get('chat') else ''}), "
         f"device {meta['device']}, batch size {meta['batch_size']}, torch {meta['torch']}",
         "",
         "| regime | items | ours items/s | lm-eval items/s | ratio | target | max abs Δ loglik "
@@ -286,12 +340,21 @@ def report(results: list[RegimeResult], meta: dict[str, Any]) -> str:
                  "hooks); 'ratio if prompts were free': lm-eval's time ÷ its time in decode "
                  "steps, the ratio an engine would reach whose prompt passes cost nothing and "
                  "whose decode steps cost what lm-eval's did (the same steps: same batch size, "
-                 "and a randomly initialised model never stops early).")
+                 "and a randomly initialised model never stops early)."
+                 + (" A trained model's rows stop at different steps (a stop string, EOS) and "
+                    "ours lets waiting rows take their places, so there the two engines' decode "
+                    "steps differ and that column is no bound." if meta.get("model") else ""))
     lines += _reference_table(results)
     expected = int(meta.get("regimes", len(results)))
     if len(results) < expected:
         lines.append(f"\nPartial: {len(results)} of {expected} regimes measured so far.")
     return "\n".join(lines)
+
+
+def _model_line(meta: dict[str, Any]) -> str:
+    if meta.get("model"):
+        return f"model {meta['model']} at revision {meta.get('revision')}"
+    return f"shape {meta['shape']}"
 
 
 def _delta_cell(delta: float | None) -> str:

@@ -1,4 +1,5 @@
-"""The benchmark's workload: seed-suite items, round-robin over documents, as plain prompts."""
+"""The benchmark's workload: seed-suite items, round-robin over documents, as plain prompts
+(or through the model's chat template, for a trained model)."""
 
 from __future__ import annotations
 
@@ -33,12 +34,14 @@ def spread_items(suite: Suite, task_name: str, limit: int) -> list[Item]:
 
 
 def workload(suite: Suite, tokenizer: Any, task_name: str, limit: int,
-             max_new_tokens: int) -> Workload:
+             max_new_tokens: int, chat: bool = False) -> Workload:
     task = suite.task(task_name)
     items = spread_items(suite, task_name, limit)
+    style = PromptStyle(chat=True, thinking=False, system_prompt=None, num_fewshot=0
+                        ) if chat else PLAIN
     if task.regime == "qa":
         decoding = Decoding(max_new_tokens=max_new_tokens)
-        groups = generation_requests(tokenizer, task, items, PLAIN, decoding)
+        groups = generation_requests(tokenizer, task, items, style, decoding)
         return Workload(task_name, len(items), [], [g[0] for g in groups])
-    _, requests = choice_requests(tokenizer, task, items, PLAIN)
+    _, requests = choice_requests(tokenizer, task, items, style)
     return Workload(task_name, len(items), requests, [])

@@ -10,11 +10,21 @@ import typer
 from harness.bench.run import BenchConfig, RegimeResult, bench, report
 from harness.cli.common import console, err_console
 from harness.errors import HarnessError
+from harness.refmodels.configs import SHAPES
 
 
 def bench_command(
-    shape: Annotated[str, typer.Option(help="tiny | small (~150M) | exaone-1.2b (the real 1.2B "
-                                            "shape), randomly initialised.")] = "small",
+    shape: Annotated[str | None, typer.Option(
+        help="tiny | small (~150M) | exaone-1.2b (the real 1.2B shape), randomly initialised "
+             "(default: small).", show_default=False)] = None,
+    model: Annotated[str | None, typer.Option(
+        help="Time a trained model instead of a random shape: a local folder or a hub id, "
+             "loaded as `harness run --model` loads it, with its own tokenizer. Its rows stop "
+             "at stop strings and EOS, which random models never do.")] = None,
+    chat_template: Annotated[bool | None, typer.Option(
+        "--chat-template/--no-chat-template",
+        help="Prompts through the model's chat template. Default: with --model when its "
+             "tokenizer has one; plain prompts for random shapes.", show_default=False)] = None,
     regime: Annotated[list[str] | None, typer.Option(
         help="Regime(s) to time (default: mc, mc_open, open_qa, closed_qa).")] = None,
     limit: Annotated[int, typer.Option(help="Items per regime (spread over the "
@@ -22,8 +32,8 @@ def bench_command(
     dtype: Annotated[str, typer.Option(help="auto | float32 | bfloat16 | float16.")] = "auto",
     device: Annotated[str, typer.Option(help="auto | cpu | cuda.")] = "auto",
     batch_size: Annotated[int, typer.Option(help="Same batch size for both engines.")] = 8,
-    max_new_tokens: Annotated[int, typer.Option(help="Generation length (random models never "
-                                                     "stop early).")] = 16,
+    max_new_tokens: Annotated[int, typer.Option(help="Most new tokens per answer (random "
+                                                     "models never stop before it).")] = 16,
     suite: Annotated[Path, typer.Option(help="Suite whose items are timed.")] = Path(
         "tasks/kr-news-2025-07"),
     out: Annotated[Path | None, typer.Option(help="Also write the printout here (after each "
@@ -36,15 +46,21 @@ def bench_command(
              "batching changes results and the engines' Δ alone cannot tell.")] = None,
 ) -> None:
     """Time the same items through this engine and lm-eval's HFLM (each in a process of its
-    own, on the same seeded random model); print items/s, the ratio, max |Δ loglik| (so speed
-    never comes from computing something else), the bare-forward ceiling, peak RSS, the
-    positions each engine ran, and the share of each one's time in decode steps; in half
-    precision also each engine's distance from every request run alone."""
+    own, on the same seeded random model, or on --model); print items/s, the ratio, max |Δ
+    loglik| (so speed never comes from computing something else), the bare-forward ceiling,
+    peak RSS, the positions each engine ran, and the share of each one's time in decode
+    steps; in half precision also each engine's distance from every request run alone."""
     try:
         import lm_eval  # noqa: F401
     except ImportError:
         raise HarnessError("harness bench needs lm-eval: pip install -e '.[dev]'") from None
-    config = BenchConfig(shape=shape, regimes=tuple(regime or BenchConfig.regimes), limit=limit,
+    if shape and model:
+        raise HarnessError(f"--shape {shape} and --model {model}: give one (a random shape or a "
+                           "trained model)")
+    if shape is not None and shape not in SHAPES:
+        raise HarnessError(f"--shape {shape}: expected one of {', '.join(SHAPES)}")
+    config = BenchConfig(shape=shape or "small", model=model, chat=chat_template,
+                         regimes=tuple(regime or BenchConfig.regimes), limit=limit,
                          dtype=dtype, device=device, batch_size=batch_size,
                          max_new_tokens=max_new_tokens, suite=suite, reference=reference)
 

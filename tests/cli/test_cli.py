@@ -118,3 +118,27 @@ def test_bench_prints_side_by_side_ratios(tmp_path: Path) -> None:
     assert float(rows["mc"][1]) <= 1e-4 and float(rows["mc"][2]) <= 1e-4
     assert rows["mc"][3:] == ["–", "–"] and rows["closed_qa"][1:3] == ["–", "–"]
     assert rows["closed_qa"][3:] == ["100%", "100%"]
+
+
+def test_bench_times_a_trained_model(memorizer_model: Path) -> None:
+    """--model: a trained model with its own tokenizer and chat template, whose rows stop."""
+    result = harness_cli("bench", "--model", str(memorizer_model), "--limit", "4", "--regime",
+                         "closed_qa", "--regime", "mc", "--max-new-tokens", "24")
+    assert result.returncode == 0, result.stderr
+    header = result.stdout.splitlines()[0]
+    assert header.startswith(f"model {memorizer_model} at revision files-"), header
+    assert "chat template" in header
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.strip("|").split("|")]
+            for line in result.stdout.splitlines() if line.startswith(("| mc |", "| closed_qa |"))}
+    assert float(rows["mc"][6]) <= 1e-4 and rows["closed_qa"][7] == "100%"
+    assert "rows stop at different steps" in result.stdout
+
+
+def test_bench_rejects_bad_model_choices(tmp_path: Path) -> None:
+    for args, message in ((["--shape", "tiny", "--model", str(tmp_path)], "give one"),
+                          (["--shape", "huge"], "--shape huge: expected one of tiny, small"),
+                          (["--model", str(tmp_path / "nope")], "no such local folder")):
+        result = harness_cli("bench", *args)
+        assert result.returncode == 2, result.stderr
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and message in lines[0], result.stderr
