@@ -34,6 +34,7 @@ PIECE_SCORED = 64  # most scored positions in one packed row (bounds the logits 
 LONE_PREFIX_MIN = 256  # a prompt longer than this runs its own prefix pass (generation)
 TRIE_PREFIX_MAX = 256  # log-likelihood: a shared prefix up to this long goes into the trie
 SPLIT_PREFIX_MIN = 256  # generation: rows read a prefix this long in place (shorter: copies)
+LONE_PASS_MIN = 256  # CPU: prefixes at least this long run unpadded, one pass each
 GEN_MIN_SHARE = 0.2  # generation: prompts sharing this much (an instruction) form a group
 CUSTOM_MASK_ATTENTION = ("sdpa", "eager")  # kernels that take a 4D mask (trie packing)
 Progress = Callable[[int], None]
@@ -156,14 +157,35 @@ class HFEngine:
         """Run several groups' shared prefixes in one forward pass, right-padded: a causal
         pass needs no mask then (pads come after every real token), so attention takes the
         kernels' causal fast path; later passes mask the pads out of the cache. The cache
-        reserves `reserve` positions for the rows that continue it."""
+        reserves `reserve` positions for the rows that continue it. On a CPU, prefixes of
+        different lengths that are each long enough to keep the matrix products efficient
+        run one pass each (`_lone_prefixes`): there a pad position costs what a token does."""
         ids, mask = self._pad(prefixes, self.pad_id, left=False)
         ids, mask = ids.to(self.device), mask.to(self.device)
-        out = self.model(input_ids=ids, cache=new_cache(self.model.config, reserve),
-                         use_cache=True, logits_to_keep=1)
-        self.stats.count_pass(sum(len(p) for p in prefixes), len(prefixes))
         lengths = torch.tensor([len(p) for p in prefixes], device=self.device)
+        cache = new_cache(self.model.config, reserve)
+        if self._lone_prefixes(prefixes, cache):
+            for row, p in enumerate(prefixes):  # each row's cache copied in, then freed
+                out = self.model(input_ids=torch.tensor([p], device=self.device),
+                                 cache=new_cache(self.model.config, 0), use_cache=True,
+                                 logits_to_keep=1)
+                self.stats.count_pass(len(p), 1)
+                for layer, part in zip(cache.layers, out.cache.layers, strict=True):
+                    layer.put_row(row, len(prefixes), ids.shape[1], part.keys, part.values)
+                del out
+            return Prefix(cache, mask, lengths)
+        out = self.model(input_ids=ids, cache=cache, use_cache=True, logits_to_keep=1)
+        self.stats.count_pass(sum(len(p) for p in prefixes), len(prefixes))
         return Prefix(out.cache, mask, lengths)
+
+    def _lone_prefixes(self, prefixes: Sequence[list[int]], cache: Any) -> bool:
+        """Whether to run each prefix alone: on a CPU (a GPU gains from rows sharing a call),
+        with padding to save, every prefix at least `LONE_PASS_MIN` tokens, and a cache of
+        plain growing layers whose rows can be stacked."""
+        lengths = [len(p) for p in prefixes]
+        return (self.device.type == "cpu" and len(set(lengths)) > 1
+                and min(lengths) >= LONE_PASS_MIN
+                and all(isinstance(layer, ReservedLayer) for layer in cache.layers))
 
     def _gather(self, cache: Any, index: torch.Tensor, room: int) -> Any:
         """A cache whose row i is the prefix cache's row index[i], copied once into buffers

@@ -39,6 +39,23 @@ class ReservedLayer(DynamicLayer):  # type: ignore[no-untyped-call]
         self._buffers = buffers
         self.keys, self.values = buffers[0][:, :, :length], buffers[1][:, :, :length]
 
+    def put_row(self, row: int, rows: int, width: int, keys: torch.Tensor,
+                values: torch.Tensor) -> None:
+        """Copy one row's `keys`/`values` (1, kv heads, length, dim) into row `row` of this
+        layer, which holds `rows` rows right-padded to `width` with `reserve` spare positions
+        (allocated at the first row put; pad positions hold zeros, which callers mask: a
+        masked position's value still meets a zero weight, so it must be finite)."""
+        if self._buffers is None or self.keys is None:
+            self.lazy_initialization(keys, values)
+            shape = (rows, keys.shape[1], width + self.reserve, keys.shape[-1])
+            self._buffers = (keys.new_zeros(shape),
+                             values.new_zeros((*shape[:3], values.shape[-1])))
+            self.keys = self._buffers[0][:, :, :width]
+            self.values = self._buffers[1][:, :, :width]
+        length = keys.shape[-2]
+        self._buffers[0][row, :, :length] = keys[0]
+        self._buffers[1][row, :, :length] = values[0]
+
     def lend_to(self, other: ReservedLayer, room: int) -> bool:
         """Let `other` continue from these rows in this layer's own buffer (no copy) when it
         has `room` spare positions. A buffer is lent once: this layer keeps reading its own

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.bench.workload import spread_items
+from harness.engine import hf
 from harness.engine.hf import HFEngine
 from harness.engine.loading import LoadOptions, load_model
 from harness.engine.prefix import group_by_prefix
@@ -136,3 +138,35 @@ def test_long_unshared_prompts_run_their_own_prefix_pass(loaded, suite) -> None:
     assert [r.text for r in plain] == [r.text for r in fast]
     lengths = sorted(len(tok(r.prompt)["input_ids"]) - 1 for r in requests)
     assert sorted(n for lens in passes for n in lens) == lengths
+
+
+def test_documents_of_different_lengths_run_unpadded_on_cpu(loaded, suite, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """On a CPU, documents of different lengths each get a prefix pass of their own (no
+    padding), their caches stacked into the right-padded layout the later passes read: the
+    same log-likelihoods and texts as one right-padded pass and as the plain path."""
+    model, tok, info = loaded
+    loglik = choice_requests(tok, suite.task("mc_open"), spread_items(suite, "mc_open", 8),
+                             _style(tok))[1]
+    gen = [g[0] for g in generation_requests(tok, suite.task("open_qa"),
+                                              spread_items(suite, "open_qa", 8), _style(tok),
+                                              Decoding(max_new_tokens=6))]
+    plain = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False)
+    plain_ll, plain_text = plain.loglikelihood(loglik), plain.generate(gen)
+    runs: dict[bool, list[tuple[int, ...]]] = {}
+    for lone in (True, False):
+        monkeypatch.setattr(hf, "LONE_PASS_MIN", 256 if lone else 10**9)
+        engine = HFEngine(model, tok, info, batch_size=8, prefix_reuse=True)
+        runs[lone] = []
+        hook = model.register_forward_pre_hook(
+            lambda _m, _a, kw, passes=runs[lone]: passes.append(tuple(kw["input_ids"].shape))
+            if kw["input_ids"].shape[1] >= 256 else None, with_kwargs=True)
+        try:
+            ll, text = engine.loglikelihood(loglik), engine.generate(gen)
+        finally:
+            hook.remove()
+        assert max(abs(a.logprob - b.logprob) for a, b in zip(plain_ll, ll, strict=True)) <= 1e-4
+        assert [r.text for r in text] == [r.text for r in plain_text]
+    # four documents of 600-1300 tokens: one row per pass, against rows padded together
+    assert runs[True] and all(rows == 1 for rows, _ in runs[True])
+    assert any(rows > 1 for rows, _ in runs[False])
+    assert sum(w for _, w in runs[True]) < sum(r * w for r, w in runs[False])
