@@ -33,6 +33,7 @@ from harness.engine.loading import (
     resolve_model,
 )
 from harness.engine.types import ModelInfo
+from harness.errors import HarnessError
 from harness.prompts.chat import has_chat_template
 from harness.refmodels.build import corpus
 from harness.refmodels.configs import EXAONE_VOCAB, SHAPES, exaone4_config
@@ -129,10 +130,14 @@ def _trained_shapes(model_id: str, dtype: torch.dtype, device: str) -> tuple[Any
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     folder, source, revision = resolve_model(model_id, None)
-    tokenizer = AutoTokenizer.from_pretrained(folder)
-    with torch.device("meta"):
-        model: Any = AutoModelForCausalLM.from_config(  # type: ignore[no-untyped-call]
-            AutoConfig.from_pretrained(folder), dtype=dtype)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        with torch.device("meta"):
+            model: Any = AutoModelForCausalLM.from_config(  # type: ignore[no-untyped-call]
+                AutoConfig.from_pretrained(folder), dtype=dtype)
+    except (OSError, ValueError, TypeError, KeyError) as err:
+        raise HarnessError(f"model {model_id}: cannot read its tokenizer or config in {folder} "
+                           f"({type(err).__name__}: {str(err).splitlines()[0][:160]})") from None
     info = ModelInfo(
         model_id=model_id, source=source, path=str(folder), revision=revision,
         architecture=type(model).__name__, parameters=sum(p.numel() for p in model.parameters()),
