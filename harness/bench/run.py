@@ -24,16 +24,8 @@ from harness.bench.reference import (
     same_share,
 )
 from harness.bench.workload import Workload, workload
-from harness.engine.loading import (
-    LoadOptions,
-    device_name,
-    load_model,
-    pick_device,
-    pick_dtype,
-    resolve_model,
-)
+from harness.engine.loading import LoadOptions, device_name, load_model, pick_device, pick_dtype
 from harness.engine.types import ModelInfo
-from harness.errors import HarnessError
 from harness.prompts.chat import has_chat_template
 from harness.refmodels.build import corpus
 from harness.refmodels.configs import EXAONE_VOCAB, SHAPES, exaone4_config
@@ -123,29 +115,6 @@ def random_model(shape: str, tokenizer: Any, dtype: torch.dtype, device: str) ->
     return model.to(dtype=dtype, device=device).eval()
 
 
-def _trained_shapes(model_id: str, dtype: torch.dtype, device: str) -> tuple[Any, Any, ModelInfo]:
-    """(tokenizer, model, info) of a trained model, the model's shapes only (meta device: no
-    weights read), for the parent process that only prints; the measuring processes load it
-    with `load_model`."""
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
-
-    folder, source, revision = resolve_model(model_id, None)
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(folder)
-        with torch.device("meta"):
-            model: Any = AutoModelForCausalLM.from_config(  # type: ignore[no-untyped-call]
-                AutoConfig.from_pretrained(folder), dtype=dtype)
-    except (OSError, ValueError, TypeError, KeyError) as err:
-        raise HarnessError(f"model {model_id}: cannot read its tokenizer or config in {folder} "
-                           f"({type(err).__name__}: {str(err).splitlines()[0][:160]})") from None
-    info = ModelInfo(
-        model_id=model_id, source=source, path=str(folder), revision=revision,
-        architecture=type(model).__name__, parameters=sum(p.numel() for p in model.parameters()),
-        dtype=str(dtype).removeprefix("torch."), device=device, device_name=device_name(device),
-        trust_remote_code=False, chat_template_sha=None)
-    return tokenizer, model, info
-
-
 def uses_chat(config: BenchConfig, tokenizer: Any) -> bool:
     """`config.chat`, or by default: a trained model's chat template when it has one (random
     shapes get plain prompts)."""
@@ -186,12 +155,10 @@ def _setup(config: BenchConfig, weights: bool = True) -> tuple[Suite, Any, Any, 
     device = pick_device(config.device)
     dtype = pick_dtype(config.dtype, device)
     suite: Suite = load_suite(config.suite)
-    if config.model:
-        if weights:
-            model, tokenizer, info = load_model(config.model, LoadOptions(
-                device=device, dtype=str(dtype).removeprefix("torch.")))
-            return suite, tokenizer, model, info
-        return (suite, *_trained_shapes(config.model, dtype, device))
+    if config.model:  # without weights: the parent process, which only prints
+        model, tokenizer, info = load_model(config.model, LoadOptions(
+            device=device, dtype=str(dtype).removeprefix("torch.")), weights=weights)
+        return suite, tokenizer, model, info
     tokenizer = train_tokenizer(corpus(suite))
     model = random_model(config.shape, tokenizer, dtype, device if weights else "meta")
     return suite, tokenizer, model, _info(model, config.shape, dtype, device)

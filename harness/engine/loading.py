@@ -89,9 +89,12 @@ def device_name(device: str) -> str:
     return f"cpu ({platform.machine()}, {torch.get_num_threads()} threads)"
 
 
-def load_model(model_id: str, options: LoadOptions) -> tuple[Any, Any, ModelInfo]:
-    """Load (model, tokenizer, info); the model is in eval mode on its device."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+def load_model(model_id: str, options: LoadOptions, weights: bool = True
+               ) -> tuple[Any, Any, ModelInfo]:
+    """Load (model, tokenizer, info); the model is in eval mode on its device. Without
+    `weights`, the model is built from its config on the meta device (shapes only, nothing
+    read): for a process that only needs its sizes."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     device = pick_device(options.device)
     dtype = pick_dtype(options.dtype, device)
@@ -103,12 +106,20 @@ def load_model(model_id: str, options: LoadOptions) -> tuple[Any, Any, ModelInfo
         raise HarnessError(f"model {model_id}: no usable tokenizer in {folder} "
                            f"({type(err).__name__}: {str(err).splitlines()[0][:160]})") from None
     try:
-        model: Any = AutoModelForCausalLM.from_pretrained(
-            folder, dtype=dtype, trust_remote_code=options.trust_remote_code)
+        if weights:
+            model: Any = AutoModelForCausalLM.from_pretrained(
+                folder, dtype=dtype, trust_remote_code=options.trust_remote_code)
+            model.to(device)
+        else:
+            with torch.device("meta"):
+                model = AutoModelForCausalLM.from_config(  # type: ignore[no-untyped-call]
+                    AutoConfig.from_pretrained(
+                        folder, trust_remote_code=options.trust_remote_code),
+                    dtype=dtype, trust_remote_code=options.trust_remote_code)
     except (OSError, ValueError) as err:
         raise HarnessError(f"model {model_id}: cannot load weights from {folder} "
                            f"({type(err).__name__}: {str(err).splitlines()[0][:160]})") from None
-    model.to(device).eval()
+    model.eval()
     template = getattr(tokenizer, "chat_template", None)
     info = ModelInfo(
         model_id=model_id,
