@@ -6,9 +6,11 @@ import contextlib
 import multiprocessing
 import platform
 import statistics
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,7 @@ class BenchConfig:
     reference: bool | None = None  # each request alone too; None: in half precision only
     model: str | None = None  # a trained model (folder or hub id) instead of a random shape
     chat: bool | None = None  # prompts through the chat template; None: a trained model's, if any
+    tune_kernels: bool = True  # ours: few-row products chosen by timing (engine/kernels.py)
 
 
 @dataclass(frozen=True)
@@ -194,7 +197,7 @@ def measure(engine: str, config: BenchConfig, regime: str) -> tuple[Measurement,
 
     Runs in a process of its own (see `bench`), so its peak RSS is this engine's alone."""
     suite, tokenizer, model, info = _setup(config)
-    run = run_ours if engine == "ours" else run_lm_eval
+    run = partial(run_ours, tune_kernels=config.tune_kernels) if engine == "ours" else run_lm_eval
     work = _work(config, suite, tokenizer, regime)
     # First calls of each shape cost extra on CUDA: warm up on the same work there.
     warm = work if info.device.startswith("cuda") else _work(config, suite, tokenizer, regime, 1, 2)
@@ -233,7 +236,7 @@ def bench(config: BenchConfig, log: Any = print,
             "machine": f"{platform.machine()} {torch.get_num_threads()} threads",
             "batch_size": config.batch_size, "limit": config.limit,
             "max_new_tokens": config.max_new_tokens, "torch": torch.__version__,
-            "regimes": len(config.regimes)}
+            "regimes": len(config.regimes), "tune_kernels": config.tune_kernels}
     results: list[RegimeResult] = []
     spawn = multiprocessing.get_context("spawn")
     for regime in config.regimes:
@@ -317,10 +320,34 @@ def report(results: list[RegimeResult], meta: dict[str, Any]) -> str:
                     "ours lets waiting rows take their places, so there the two engines' decode "
                     "steps differ and that column is no bound." if meta.get("model") else ""))
     lines += _reference_table(results)
+    lines += kernel_lines(results, meta)
     expected = int(meta.get("regimes", len(results)))
     if len(results) < expected:
         lines.append(f"\nPartial: {len(results)} of {expected} regimes measured so far.")
     return "\n".join(lines)
+
+
+def kernel_lines(results: list[RegimeResult], meta: dict[str, Any]) -> list[str]:
+    """What our few-row linear calls ran (`engine/kernels.py`): the full-batch shapes (decode
+    steps) by name, the other shapes counted by product."""
+    if not meta.get("tune_kernels", True):
+        return ["\nOurs ran MKL's F.linear throughout (--no-tune-kernels)."]
+    lines = []
+    for r in results:
+        if not r.ours.kernels:
+            continue
+        full = f"{meta['batch_size']}x"
+        named = [f"{shape} {name}" for shape, name in r.ours.kernels.items()
+                 if shape.startswith(full)]
+        others = Counter(name for shape, name in r.ours.kernels.items()
+                         if not shape.startswith(full))
+        counted = ", ".join(f"{name} {n}" for name, n in sorted(others.items()))
+        lines.append(f"- {r.ours.regime}: {', '.join(named) or 'none'}"
+                     + (f"; other row counts: {counted}" if counted else ""))
+    if not lines:
+        return []
+    return ["\nOurs: the product each few-row linear call ran, chosen by timing "
+            "(rows x out x in, `engine/kernels.py`):", "", *lines]
 
 
 def _model_line(meta: dict[str, Any]) -> str:

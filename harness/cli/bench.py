@@ -44,6 +44,11 @@ def bench_command(
         help="Also run every request alone (batch 1, no padding, float32 log-softmax) and "
              "print each engine's distance from it. Default: in bfloat16/float16 only, where "
              "batching changes results and the engines' Δ alone cannot tell.")] = None,
+    tune_kernels: Annotated[bool, typer.Option(
+        "--tune-kernels/--no-tune-kernels",
+        help="Ours, on a CPU in float32: few-row linear calls (decode steps) run the matrix "
+             "product that timed fastest for their shape, as `harness run` does by default; "
+             "off: MKL's F.linear throughout, as lm-eval runs.")] = True,
 ) -> None:
     """Time the same items through this engine and lm-eval's HFLM (each in a process of its
     own, on the same seeded random model, or on --model); print items/s, the ratio, max |Δ
@@ -62,7 +67,8 @@ def bench_command(
     config = BenchConfig(shape=shape or "small", model=model, chat=chat_template,
                          regimes=tuple(regime or BenchConfig.regimes), limit=limit,
                          dtype=dtype, device=device, batch_size=batch_size,
-                         max_new_tokens=max_new_tokens, suite=suite, reference=reference)
+                         max_new_tokens=max_new_tokens, suite=suite, reference=reference,
+                         tune_kernels=tune_kernels)
 
     def save(results: list[RegimeResult], meta: dict[str, Any]) -> None:
         if out:  # after each regime, so a run cut short keeps what it measured

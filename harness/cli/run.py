@@ -116,6 +116,11 @@ def run_command(
     prefix_reuse: Annotated[bool, Opt(help="Compute shared prompt prefixes (document, question, "
                                            "a choice's shared first tokens) once; off: one row "
                                            "per request.", rich_help_panel="Speed")] = True,
+    tune_kernels: Annotated[bool, Opt(help="CPU, float32: time the matrix products a linear "
+                                           "layer can run for calls of few rows (decode steps) "
+                                           "and keep the fastest per shape; off: MKL's "
+                                           "F.linear throughout. Choices go to run.json.",
+                                      rich_help_panel="Speed")] = True,
     cache_dir: Annotated[Path | None, Opt(help="Request cache folder (default: "
                                                "~/.cache/fact-harness).",
                                           rich_help_panel="Speed")] = None,
@@ -135,7 +140,8 @@ def run_command(
         fewshot_as_multiturn=fewshot_as_multiturn, temperature=temperature, top_p=top_p,
         top_k=top_k, seed=seed, repeats=repeats, max_new_tokens=max_new_tokens,
         max_thinking_tokens=max_thinking_tokens, max_answer_tokens=max_answer_tokens,
-        prefix_reuse=prefix_reuse, trust_remote_code=trust_remote_code, revision=revision,
+        prefix_reuse=prefix_reuse, tune_kernels=tune_kernels,
+        trust_remote_code=trust_remote_code, revision=revision,
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
     )
     columns = (TextColumn("{task.description:>14}"), BarColumn(), MofNCompleteColumn(),

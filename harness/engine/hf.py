@@ -11,6 +11,7 @@ import torch
 from harness.engine.attention import GROUPED_SDPA, PrefixSplitUnsupported, use_grouped_sdpa
 from harness.engine.batching import rows_per_batch
 from harness.engine.decode import RowDecoder
+from harness.engine.kernels import LinearKernels, uses_tuning
 from harness.engine.kv import ReservedLayer, new_cache
 from harness.engine.packed import packed_inputs, score_pieces
 from harness.engine.prefix import Batch, Prefix, PrefixGroup, group_by_prefix
@@ -61,6 +62,7 @@ class HFEngine:
         *,
         batch_size: int | None = None,  # None: automatic, from a memory budget
         prefix_reuse: bool = True,
+        tune_kernels: bool = True,  # CPU float32: time products for few-row calls (kernels.py)
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
@@ -69,6 +71,7 @@ class HFEngine:
         self.prefix_reuse = prefix_reuse
         self.stats = EngineStats()
         self.device = torch.device(info.device)
+        self.kernels = LinearKernels(uses_tuning(model, info.device, tune_kernels))
         if info.device == "cpu":
             torch.set_num_threads(os.cpu_count() or 1)
         self.pad_id = self._pad_id()
@@ -303,10 +306,17 @@ class HFEngine:
         return rows_per_batch(self.model.config, tokens, self.info, self.batch_size)
 
     # -- log-likelihood -----------------------------------------------------------------
-    @torch.inference_mode()
     def loglikelihood(
         self, requests: Sequence[LoglikRequest], progress: Progress | None = None,
         sink: LoglikSink | None = None,
+    ) -> list[LoglikResult]:
+        with self.kernels.installed(self.model):
+            return self._loglikelihood(requests, progress, sink)
+
+    @torch.inference_mode()
+    def _loglikelihood(
+        self, requests: Sequence[LoglikRequest], progress: Progress | None,
+        sink: LoglikSink | None,
     ) -> list[LoglikResult]:
         """Each batch: one pass over its groups' shared prefixes, then passes over the rest
         packed as tries (each distinct token prefix once), rows reading the prefix cache.
@@ -394,10 +404,17 @@ class HFEngine:
         return (context[overflow:], cont) if overflow > 0 else (context, cont)
 
     # -- generation ---------------------------------------------------------------------
-    @torch.inference_mode()
     def generate(
         self, requests: Sequence[GenRequest], progress: Progress | None = None,
         sink: GenSink | None = None,
+    ) -> list[GenResult]:
+        with self.kernels.installed(self.model):
+            return self._generate(requests, progress, sink)
+
+    @torch.inference_mode()
+    def _generate(
+        self, requests: Sequence[GenRequest], progress: Progress | None,
+        sink: GenSink | None,
     ) -> list[GenResult]:
         encoded = self.encode_many([r.prompt for r in requests])
         prompts = [ids[-self.max_length :] for ids in encoded]

@@ -42,6 +42,7 @@ class RunOptions:
     max_thinking_tokens: int | None = None
     max_answer_tokens: int | None = None
     prefix_reuse: bool = True
+    tune_kernels: bool = True
     trust_remote_code: bool = False
     revision: str | None = None
     cache_dir: Path | None = None  # None: no request cache
@@ -75,6 +76,6 @@ class RunOptions:
     def signature(self, model_key: str, suite_hash: str) -> str:
         """Same signature: the same evaluation (resumable into the same run folder)."""
         fields = {k: str(v) for k, v in vars(self).items()
-                  if k not in ("results_dir", "cache_dir", "resume", "batch_size")}
+                  if k not in ("results_dir", "cache_dir", "resume", "batch_size", "tune_kernels")}
         blob = json.dumps([model_key, suite_hash, fields], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:20]

@@ -112,11 +112,12 @@ def _settings(options: RunOptions, style: PromptStyle, info: ModelInfo) -> Setti
         seed=options.seed, repeats=options.repeats, max_new_tokens=options.max_new_tokens,
         max_thinking_tokens=options.max_thinking_tokens,
         max_answer_tokens=options.max_answer_tokens, batch_size=options.batch_size,
-        prefix_reuse=options.prefix_reuse, limit=options.limit,
+        prefix_reuse=options.prefix_reuse, tune_kernels=options.tune_kernels,
+        limit=options.limit,
         cache=options.cache_dir is not None,
     )
-    shaping = settings.model_dump(exclude={"batch_size", "prefix_reuse", "cache", "limit",
-                                           "prompt_config", "engine"})
+    shaping = settings.model_dump(exclude={"batch_size", "prefix_reuse", "tune_kernels",
+                                           "cache", "limit", "prompt_config", "engine"})
     blob = json.dumps([shaping, info.chat_template_sha], sort_keys=True)
     return settings.model_copy(update={"prompt_config": hashlib.sha256(blob.encode())
                                        .hexdigest()[:16]})
@@ -179,8 +180,9 @@ def run(options: RunOptions, progress: Progress | None = None) -> Path:
     model, tokenizer, info = _load(options)
     load_seconds = time.perf_counter() - t0
     cache = RequestCache(options.cache_dir) if options.cache_dir else None
-    engine = CachedEngine(HFEngine(model, tokenizer, info, batch_size=options.batch_size,
-                                   prefix_reuse=options.prefix_reuse), cache)
+    hf_engine = HFEngine(model, tokenizer, info, batch_size=options.batch_size,
+                         prefix_reuse=options.prefix_reuse, tune_kernels=options.tune_kernels)
+    engine = CachedEngine(hf_engine, cache)
     style, decoding = prompting(options, tokenizer, suite.config.system_prompt)
     signature = options.signature(model_key(info), suite.content_hash)
     run_dir, previous = open_run_dir(options.results_dir, options.model, suite.name, signature,
@@ -213,6 +215,7 @@ def run(options: RunOptions, progress: Progress | None = None) -> Path:
         record.cache.hits, record.cache.computed = engine.counts.hits, engine.counts.computed
         abort_run(run_dir, record, err)
         raise
+    record.linear_kernels = hf_engine.kernels.summary()
     finish_run(run_dir, record, t0, info.device)
     if cache:
         cache.close()

@@ -268,6 +268,7 @@ def run_with_lm_eval(options: RunOptions, progress: Progress | None = None) -> P
                                          signature, resume=options.resume)
         record = new_record(options, suite, tasks, info, style, run_dir.name, signature)
         record.settings = record.settings.model_copy(update={"prefix_reuse": False,
+                                                             "tune_kernels": False,
                                                              "cache": False})
         record.load_seconds = round(load_seconds, 3)
         record.cache = CacheRecord()

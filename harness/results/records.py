@@ -118,6 +118,7 @@ class Settings(_Record):
     max_answer_tokens: int | None = None
     batch_size: int | None
     prefix_reuse: bool
+    tune_kernels: bool = False  # CPU float32: few-row products chosen by timing
     limit: int | None
     cache: bool = True
     prompt_config: str = ""
@@ -146,5 +147,6 @@ class RunRecord(_Record):
     total_seconds: float = 0.0
     peak_rss_mb: float = 0.0
     peak_gpu_mb: float | None = None
+    linear_kernels: dict[str, str] = Field(default_factory=dict)  # 'rows x out x in' -> product
     cache: CacheRecord = Field(default_factory=CacheRecord)
     resumed: int = 0  # times this run was resumed after an interruption

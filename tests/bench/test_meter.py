@@ -55,3 +55,17 @@ def test_printout_says_when_regimes_are_missing() -> None:
     assert report([first], meta).endswith("Partial: 1 of 2 regimes measured so far.")
     both = report([first, _result("closed_qa", (5.0, 10.0), (4.0, 6.0))], meta)
     assert "Partial" not in both
+
+
+def test_printout_names_the_products_our_decode_steps_ran() -> None:
+    meta = {"shape": "tiny", "parameters": 1e6, "dtype": "float32", "device": "cpu",
+            "batch_size": 8, "torch": torch.__version__, "weights_bytes": 4e6}
+    result = _result("closed_qa", (5.0, 10.0), (4.0, 6.0))
+    result.ours.kernels.update({"8x64x32": "onednn", "8x32x32": "mkl", "3x64x32": "mkl",
+                                "21x64x32": "weight-first", "5x32x32": "mkl"})
+    text = report([result, _result("mc", (1.0, 3.0), (0.0, 0.0))], meta)
+    assert ("- closed_qa: 8x64x32 onednn, 8x32x32 mkl; other row counts: mkl 2, "
+            "weight-first 1") in text.splitlines()
+    assert "- mc" not in text  # chose nothing: not listed
+    off = report([result], {**meta, "tune_kernels": False})
+    assert "Ours ran MKL's F.linear throughout (--no-tune-kernels)." in off

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from harness.engine.kernels import default_products
 from harness.results.store import read_run, read_samples
 from tests.conftest import SEED_SUITE, harness_cli
 
@@ -68,6 +69,9 @@ def test_end_to_end_results_and_leaderboard(demo_results: Path, suite) -> None: 
         assert record.model.architecture == "Exaone4ForCausalLM"
         assert record.suite.content_hash == suite.content_hash
         assert record.harness_git_sha and record.model.revision
+        # CPU, float32: decode steps ran the products chosen by timing, named in run.json
+        assert record.settings.tune_kernels and record.linear_kernels
+        assert set(record.linear_kernels.values()) <= set(default_products())
         samples = read_samples(run_dir)
         assert len(samples) == 5 * len(suite.facts)
         qa = [s for s in samples if s.task == "closed_qa"]

@@ -32,7 +32,8 @@ def test_prefix_reuse_and_batch_size_do_not_change_logliks(loaded, suite, task) 
     model, tok, info = loaded
     items = build_items(suite, suite.task(task), limit=12)
     _, requests = choice_requests(tok, suite.task(task), items, _style(tok))
-    plain_engine = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False)
+    plain_engine = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False,
+                            tune_kernels=False)  # MKL's F.linear: the fast paths' products too
     plain = plain_engine.loglikelihood(requests)
     scored = sum(r.continuation_tokens for r in plain)  # one logits row each, at least
     assert scored <= plain_engine.stats.logit_rows <= plain_engine.stats.computed_tokens
@@ -51,13 +52,16 @@ def test_prefix_reuse_keeps_greedy_text(loaded, suite, task) -> None:  # type: i
     items = build_items(suite, suite.task(task), limit=10)
     requests = [g[0] for g in generation_requests(tok, suite.task(task), items, _style(tok),
                                                   Decoding())]
-    plain_engine = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False)
+    plain_engine = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False,
+                            tune_kernels=False)
     plain = plain_engine.generate(requests)
     # one logits row per new token: the prompt pass gives the first, each step the next
     assert plain_engine.stats.logit_rows == sum(r.generated_tokens for r in plain)
     fast_engine = HFEngine(model, tok, info, batch_size=4, prefix_reuse=True)
     fast = fast_engine.generate(requests)
     assert [r.text for r in plain] == [r.text for r in fast]
+    assert not plain_engine.kernels.chosen
+    assert fast_engine.kernels.chosen  # decode steps ran the products chosen by timing
     assert [r.generated_tokens for r in plain] == [r.generated_tokens for r in fast]
     if task == "open_qa":
         assert fast_engine.stats.tokens_saved > 1000

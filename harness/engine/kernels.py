@@ -1,0 +1,144 @@
+"""CPU, float32: which matrix product each small linear-layer call runs, chosen by timing.
+
+A decode step multiplies a few rows (one per sequence) by every weight matrix. For such
+calls MKL's sgemm (what `F.linear` runs) is far from the cost of reading the weights once:
+on a 2-core Xeon, 8 rows through EXAONE's 102400-row head took 2.1x the time oneDNN's
+matmul took, and `W·xᵀ` beat `x·Wᵀ` for some layer shapes at 8–32 rows, while at 2–3
+rows plain `F.linear` won. Which product wins depends on the CPU and the libraries, so
+nothing here is a fixed rule: for each (rows, out, in) shape seen, the first calls run each
+candidate in turn (all compute the same product, to float32 rounding), timed where they
+run, inside the model's own passes; the shape then keeps the fastest. Calls with more rows
+than `SMALL_ROWS` (prompt passes) run `F.linear` untouched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+SMALL_ROWS = 64  # calls with at most this many rows choose their product
+WARM_ROUNDS = 1  # untimed calls of each candidate first (oneDNN builds its primitive)
+TIMED_ROUNDS = 2  # then this many timed calls of each; the least total wins
+
+Product = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+Clock = Callable[[], float]
+
+
+def mkl_linear(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    return F.linear(x, weight)
+
+
+def weight_first(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """`(W·xᵀ)ᵀ`: the same product with the weight as the left operand."""
+    return torch.mm(weight, x.t()).t().contiguous()
+
+
+def onednn_linear(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """oneDNN's matmul on the dense weight, as it is (no packed copy)."""
+    return torch.ops.mkldnn._linear_pointwise(x, weight, None, "none", [], "")  # type: ignore[no-any-return]
+
+
+def onednn_weight_first(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """oneDNN's matmul with the weight as the left operand."""
+    return onednn_linear(weight, x).t().contiguous()
+
+
+def default_products() -> dict[str, Product]:
+    products: dict[str, Product] = {"mkl": mkl_linear, "weight-first": weight_first}
+    onednn = torch.backends.mkldnn.is_available()  # type: ignore[no-untyped-call]
+    if onednn and hasattr(torch.ops.mkldnn, "_linear_pointwise"):
+        products["onednn"] = onednn_linear
+        products["onednn-weight-first"] = onednn_weight_first
+    return products
+
+
+class _Trial:
+    """The timings of one shape's first calls, candidate by candidate."""
+
+    def __init__(self, names: int) -> None:
+        self.calls = 0
+        self.totals = [0.0] * names
+
+
+class LinearKernels:
+    """Installs the choosing `forward` on a model's plain float32 CPU `nn.Linear` layers
+    while the engine runs, and keeps what it chose (per shape) across calls."""
+
+    def __init__(self, enabled: bool = True, products: dict[str, Product] | None = None,
+                 clock: Clock = time.perf_counter) -> None:
+        self.enabled = enabled
+        self.products = products if products is not None else default_products()
+        self.names = list(self.products)
+        self.clock = clock
+        self.trials: dict[tuple[int, int, int], _Trial] = {}
+        self.chosen: dict[tuple[int, int, int], str] = {}
+
+    @staticmethod
+    def applies(module: nn.Module) -> bool:
+        weight = getattr(module, "weight", None)
+        return (type(module) is nn.Linear and isinstance(weight, torch.Tensor)
+                and weight.device.type == "cpu" and weight.dtype == torch.float32
+                and weight.is_contiguous() and not hasattr(module, "_hf_hook"))
+
+    @contextmanager
+    def installed(self, model: nn.Module) -> Iterator[None]:
+        layers = [m for m in model.modules()
+                  if isinstance(m, nn.Linear) and self.applies(m)] if self.enabled else []
+        for layer in layers:
+            layer.forward = self._forward_of(layer)  # type: ignore[method-assign,assignment]
+        try:
+            yield
+        finally:
+            for layer in layers:
+                del layer.forward
+
+    def _forward_of(self, layer: nn.Linear) -> Callable[[torch.Tensor], torch.Tensor]:
+        def forward(x: torch.Tensor) -> torch.Tensor:
+            return self.linear(x, layer.weight, layer.bias)
+        return forward
+
+    def linear(self, x: torch.Tensor, weight: torch.Tensor,
+               bias: torch.Tensor | None = None) -> torch.Tensor:
+        rows = x.numel() // x.shape[-1] if x.shape[-1] else 0
+        if rows == 0 or rows > SMALL_ROWS or x.dtype != weight.dtype:
+            return F.linear(x, weight, bias)
+        flat = x.reshape(rows, x.shape[-1]).contiguous()  # oneDNN crawls on strided rows
+        key = (rows, weight.shape[0], weight.shape[1])
+        name = self.chosen.get(key)
+        out = self.products[name](flat, weight) if name else self._trial(key, flat, weight)
+        if bias is not None:
+            out = out + bias
+        return out.reshape(*x.shape[:-1], weight.shape[0])
+
+    def _trial(self, key: tuple[int, int, int], x: torch.Tensor,
+               weight: torch.Tensor) -> torch.Tensor:
+        trial = self.trials.setdefault(key, _Trial(len(self.names)))
+        index = trial.calls % len(self.names)
+        started = self.clock()
+        out = self.products[self.names[index]](x, weight)
+        if trial.calls >= WARM_ROUNDS * len(self.names):
+            trial.totals[index] += self.clock() - started
+        trial.calls += 1
+        if trial.calls == (WARM_ROUNDS + TIMED_ROUNDS) * len(self.names):
+            self.chosen[key] = self.names[trial.totals.index(min(trial.totals))]
+            del self.trials[key]
+        return out
+
+    def summary(self) -> dict[str, str]:
+        """What each shape runs, 'rows x out x in' -> product (shapes still on trial: none)."""
+        return {f"{r}x{o}x{i}": name for (r, o, i), name in sorted(self.chosen.items())}
+
+
+def uses_tuning(model: Any, device: str, wanted: bool) -> bool:
+    """Tuning applies on a CPU to a float32 model (a transformers model's `dtype`, else its
+    first parameter's)."""
+    dtype = getattr(model, "dtype", None)
+    if dtype is None and isinstance(model, nn.Module):
+        dtype = next((p.dtype for p in model.parameters()), None)
+    return wanted and device == "cpu" and dtype == torch.float32

@@ -1,0 +1,122 @@
+"""Few-row linear calls: every candidate product is the same product, and the chooser keeps
+the one that timed fastest."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from harness.engine import kernels
+from harness.engine.kernels import LinearKernels, default_products, uses_tuning
+
+
+@pytest.mark.parametrize("rows", [1, 3, 8, 64])
+@pytest.mark.parametrize("name", list(default_products()))
+def test_every_product_is_f_linear(name: str, rows: int) -> None:
+    torch.manual_seed(0)
+    weight, x = torch.randn(96, 40), torch.randn(rows, 40)
+    got = default_products()[name](x, weight)
+    assert got.shape == (rows, 96) and got.is_contiguous()
+    torch.testing.assert_close(got, F.linear(x, weight), rtol=1e-5, atol=1e-5)
+
+
+def test_onednn_is_a_candidate_where_torch_has_it() -> None:
+    if torch.backends.mkldnn.is_available():  # type: ignore[no-untyped-call]
+        assert {"onednn", "onednn-weight-first"} <= set(default_products())
+
+
+class FakeClock:
+    """Each product advances the clock by its cost; the chooser reads it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _products(clock: FakeClock, costs: dict[str, list[float]],
+              calls: dict[str, int]) -> dict[str, kernels.Product]:
+    def make(name: str) -> kernels.Product:
+        def product(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+            seq = costs[name]
+            clock.now += seq[min(calls[name], len(seq) - 1)]
+            calls[name] += 1
+            return F.linear(x, weight)
+        return product
+    return {name: make(name) for name in costs}
+
+
+def test_the_fastest_timed_product_is_kept_and_warm_up_calls_do_not_count() -> None:
+    clock, calls = FakeClock(), {"a": 0, "b": 0, "c": 0}
+    # b is slowest on its first (warm-up) call only; c is fast once, slow after
+    costs = {"a": [2.0], "b": [100.0, 1.0], "c": [0.5, 0.5, 9.0]}
+    chooser = LinearKernels(products=_products(clock, costs, calls), clock=clock)
+    weight, x = torch.randn(16, 8), torch.randn(4, 8)
+    trial_calls = (kernels.WARM_ROUNDS + kernels.TIMED_ROUNDS) * 3
+    for _ in range(trial_calls):
+        torch.testing.assert_close(chooser.linear(x, weight), F.linear(x, weight))
+    assert calls == {"a": 3, "b": 3, "c": 3}  # each in turn
+    assert chooser.summary() == {"4x16x8": "b"}
+    for _ in range(5):
+        chooser.linear(x, weight)
+    assert calls == {"a": 3, "b": 8, "c": 3}
+    chooser.linear(torch.randn(2, 8), weight)  # another row count: a trial of its own
+    assert calls["a"] == 4 and chooser.summary() == {"4x16x8": "b"}
+
+
+def test_many_rows_run_f_linear_and_bias_and_shape_are_kept() -> None:
+    clock, calls = FakeClock(), {"a": 0}
+    chooser = LinearKernels(products=_products(clock, {"a": [1.0]}, calls), clock=clock)
+    weight, bias = torch.randn(12, 8), torch.randn(12)
+    many = torch.randn(2, kernels.SMALL_ROWS, 8)  # 128 rows: a prompt pass
+    torch.testing.assert_close(chooser.linear(many, weight, bias), F.linear(many, weight, bias))
+    assert calls["a"] == 0
+    few = torch.randn(2, 3, 8).transpose(0, 1)  # strided: reshaped and made contiguous
+    out = chooser.linear(few, weight, bias)
+    assert out.shape == (3, 2, 12) and calls["a"] == 1
+    torch.testing.assert_close(out, F.linear(few, weight, bias))
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.plain = nn.Linear(8, 16)
+        self.bf16 = nn.Linear(16, 16).to(torch.bfloat16)
+        self.hooked = nn.Linear(16, 16)
+        self.hooked._hf_hook = object()  # accelerate's offload hook wraps forward itself
+        self.sub = type("SubLinear", (nn.Linear,), {})(16, 4)  # e.g. a quantized layer
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.bf16(self.plain(x).to(torch.bfloat16)).float()
+        return self.sub(self.hooked(y))
+
+
+def test_installed_on_plain_float32_layers_only_and_removed_after() -> None:
+    torch.manual_seed(0)
+    net, x = Net(), torch.randn(3, 8)
+    expected = net(x)
+    chooser = LinearKernels()
+    with chooser.installed(net):
+        assert "forward" in vars(net.plain)
+        assert not any("forward" in vars(m) for m in (net.bf16, net.hooked, net.sub))
+        torch.testing.assert_close(net(x), expected, rtol=1e-5, atol=1e-5)
+    assert "forward" not in vars(net.plain)
+    assert set(chooser.summary()) <= {"3x16x8"} and chooser.trials  # one shape, on trial
+    with pytest.raises(RuntimeError), chooser.installed(net):
+        raise RuntimeError("a failed pass")
+    assert "forward" not in vars(net.plain)
+    off = LinearKernels(enabled=False)
+    with off.installed(net):
+        assert "forward" not in vars(net.plain)
+
+
+def test_tuning_applies_to_float32_models_on_a_cpu() -> None:
+    model = nn.Linear(2, 2)
+    assert uses_tuning(model, "cpu", True)
+    assert not uses_tuning(model, "cpu", False)
+    assert not uses_tuning(model, "cuda:0", True)
+    model.dtype = torch.bfloat16  # type: ignore[assignment]  # a transformers model's attribute
+    assert not uses_tuning(model, "cpu", True)
