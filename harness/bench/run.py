@@ -328,19 +328,19 @@ def report(results: list[RegimeResult], meta: dict[str, Any]) -> str:
 
 
 def kernel_lines(results: list[RegimeResult], meta: dict[str, Any]) -> list[str]:
-    """What our few-row linear calls ran (`engine/kernels.py`): the full-batch shapes (decode
-    steps) by name, the other shapes counted by product."""
+    """What our few-row linear calls ran (`engine/kernels.py`): the shapes of the most rows
+    up to the batch size (full decode steps) by name, the others counted by product."""
     if not meta.get("tune_kernels", True):
         return ["\nOurs ran MKL's F.linear throughout (--no-tune-kernels)."]
     lines = []
     for r in results:
         if not r.ours.kernels:
             continue
-        full = f"{meta['batch_size']}x"
+        rows = {shape: int(shape.split("x")[0]) for shape in r.ours.kernels}
+        most = max((n for n in rows.values() if n <= (meta.get("batch_size") or n)), default=0)
         named = [f"{shape} {name}" for shape, name in r.ours.kernels.items()
-                 if shape.startswith(full)]
-        others = Counter(name for shape, name in r.ours.kernels.items()
-                         if not shape.startswith(full))
+                 if rows[shape] == most]
+        others = Counter(name for shape, name in r.ours.kernels.items() if rows[shape] != most)
         counted = ", ".join(f"{name} {n}" for name, n in sorted(others.items()))
         lines.append(f"- {r.ours.regime}: {', '.join(named) or 'none'}"
                      + (f"; other row counts: {counted}" if counted else ""))

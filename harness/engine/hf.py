@@ -52,6 +52,8 @@ class HFEngine:
     with `sdpa` attention is switched to grouped SDPA (`attention.py`): the same attention,
     without copying key/value heads in masked passes; its generated rows then read their
     prompt's shared prefix cache in place (`shared_prefix.py`) instead of each copying it.
+    On a CPU in float32, linear calls of few rows (decode steps) run the matrix product that
+    timed fastest for their shape (`kernels.py`).
     """
 
     def __init__(

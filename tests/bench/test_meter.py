@@ -67,5 +67,9 @@ def test_printout_names_the_products_our_decode_steps_ran() -> None:
     assert ("- closed_qa: 8x64x32 onednn, 8x32x32 mkl; other row counts: mkl 2, "
             "weight-first 1") in text.splitlines()
     assert "- mc" not in text  # chose nothing: not listed
+    fewer = _result("open_qa", (5.0, 10.0), (4.0, 6.0))  # 4 items: steps of 4 rows
+    fewer.ours.kernels.update({"4x64x32": "onednn", "2x64x32": "mkl", "12x64x32": "mkl"})
+    assert ("- open_qa: 4x64x32 onednn; other row counts: mkl 2"
+            in report([fewer], meta).splitlines())
     off = report([result], {**meta, "tune_kernels": False})
     assert "Ours ran MKL's F.linear throughout (--no-tune-kernels)." in off
