@@ -61,9 +61,9 @@ def default_products() -> dict[str, Product]:
 class _Trial:
     """The timings of one shape's first calls, candidate by candidate."""
 
-    def __init__(self, names: int) -> None:
+    def __init__(self, candidates: int) -> None:
         self.calls = 0
-        self.totals = [0.0] * names
+        self.totals = [0.0] * candidates
 
 
 class LinearKernels:
@@ -81,10 +81,13 @@ class LinearKernels:
 
     @staticmethod
     def applies(module: nn.Module) -> bool:
+        """A plain float32 CPU layer whose `forward` nobody replaced (accelerate's hooks,
+        another install)."""
         weight = getattr(module, "weight", None)
         return (type(module) is nn.Linear and isinstance(weight, torch.Tensor)
                 and weight.device.type == "cpu" and weight.dtype == torch.float32
-                and weight.is_contiguous() and not hasattr(module, "_hf_hook"))
+                and weight.is_contiguous() and not hasattr(module, "_hf_hook")
+                and "forward" not in vars(module))
 
     @contextmanager
     def installed(self, model: nn.Module) -> Iterator[None]:

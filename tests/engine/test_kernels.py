@@ -103,6 +103,10 @@ def test_installed_on_plain_float32_layers_only_and_removed_after() -> None:
         assert "forward" in vars(net.plain)
         assert not any("forward" in vars(m) for m in (net.bf16, net.hooked, net.sub))
         torch.testing.assert_close(net(x), expected, rtol=1e-5, atol=1e-5)
+        mine = vars(net.plain)["forward"]
+        with LinearKernels().installed(net):  # a second install leaves the first one's alone
+            assert vars(net.plain)["forward"] is mine
+        assert vars(net.plain)["forward"] is mine
     assert "forward" not in vars(net.plain)
     assert set(chooser.summary()) <= {"3x16x8"} and chooser.trials  # one shape, on trial
     with pytest.raises(RuntimeError), chooser.installed(net):
