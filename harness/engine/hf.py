@@ -11,7 +11,7 @@ import torch
 from harness.engine.attention import GROUPED_SDPA, PrefixSplitUnsupported, use_grouped_sdpa
 from harness.engine.batching import rows_per_batch
 from harness.engine.decode import RowDecoder
-from harness.engine.kernels import LinearKernels, uses_tuning
+from harness.engine.kernels import LinearKernels
 from harness.engine.kv import ReservedLayer, new_cache
 from harness.engine.packed import packed_inputs, score_pieces
 from harness.engine.prefix import Batch, Prefix, PrefixGroup, group_by_prefix
@@ -73,7 +73,7 @@ class HFEngine:
         self.prefix_reuse = prefix_reuse
         self.stats = EngineStats()
         self.device = torch.device(info.device)
-        self.kernels = LinearKernels(uses_tuning(model, info.device, tune_kernels))
+        self.kernels = LinearKernels(tune_kernels)  # installs on CPU float32 layers only
         if info.device == "cpu":
             torch.set_num_threads(os.cpu_count() or 1)
         self.pad_id = self._pad_id()

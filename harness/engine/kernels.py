@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -137,11 +136,3 @@ class LinearKernels:
         """What each shape runs, 'rows x out x in' -> product (shapes still on trial: none)."""
         return {f"{r}x{o}x{i}": name for (r, o, i), name in sorted(self.chosen.items())}
 
-
-def uses_tuning(model: Any, device: str, wanted: bool) -> bool:
-    """Tuning applies on a CPU to a float32 model (a transformers model's `dtype`, else its
-    first parameter's)."""
-    dtype = getattr(model, "dtype", None)
-    if dtype is None and isinstance(model, nn.Module):
-        dtype = next((p.dtype for p in model.parameters()), None)
-    return wanted and device == "cpu" and dtype == torch.float32
