@@ -53,7 +53,7 @@ class HFEngine:
     without copying key/value heads in masked passes; its generated rows then read their
     prompt's shared prefix cache in place (`shared_prefix.py`) instead of each copying it.
     On a CPU in float32, linear calls of few rows (decode steps) run the matrix product that
-    timed fastest for their shape (`kernels.py`).
+    timed fastest for their shape (`kernels.py`), this project's compiled kernel among them.
     """
 
     def __init__(
@@ -74,6 +74,7 @@ class HFEngine:
         self.stats = EngineStats()
         self.device = torch.device(info.device)
         self.kernels = LinearKernels(tune_kernels)  # installs on CPU float32 layers only
+        self.kernels.prepare(model)  # builds the compiled candidate now, not mid-pass
         if info.device == "cpu":
             torch.set_num_threads(os.cpu_count() or 1)
         self.pad_id = self._pad_id()

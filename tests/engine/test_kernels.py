@@ -128,3 +128,26 @@ def test_tuning_applies_to_float32_models_on_a_cpu() -> None:
         assert "forward" in vars(model)
     with LinearKernels(enabled=False).installed(model):
         assert "forward" not in vars(model)
+
+
+def test_candidates_are_built_only_for_a_model_that_uses_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled candidate's build (seconds, once per machine) waits for a CPU float32
+    model; a GPU or half-precision run, or a disabled chooser, never starts it."""
+    built: list[int] = []
+
+    def counted() -> dict[str, kernels.Product]:
+        built.append(1)
+        return {"mkl": kernels.mkl_linear}
+    monkeypatch.setattr(kernels, "default_products", counted)
+    chooser, off = LinearKernels(), LinearKernels(enabled=False)
+    for model in (nn.Linear(2, 2, device="meta"), nn.Linear(2, 2).to(torch.bfloat16)):
+        chooser.prepare(model)
+        with chooser.installed(model):
+            pass
+    off.prepare(nn.Linear(2, 2))
+    assert not built
+    chooser.prepare(nn.Linear(2, 2))
+    with chooser.installed(nn.Linear(2, 2)):
+        pass
+    assert len(built) == 1 and chooser.names == ["mkl"]

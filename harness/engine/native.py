@@ -1,0 +1,112 @@
+"""The few-row product of `few_rows.cpp`, compiled for this CPU and loaded as a torch op.
+
+Built once per machine (g++ -O3 -march=native, ~30 s) into the user's cache folder, keyed by
+the source, torch's version and the CPU, and reused after. Nothing here is required: where
+no C++ compiler is found or the build fails, `few_rows_linear()` returns None (the reason in
+`build_error()`) and the engine keeps the library products.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+SOURCE = Path(__file__).with_name("few_rows.cpp")
+FLAGS = ("-O3", "-march=native", "-fopenmp", "-shared", "-fPIC", "-std=c++17", "-w")
+Product = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+_loaded: dict[str, Product | None] = {}
+_errors: list[str] = []
+
+
+def kernels_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "fact-harness" / "kernels"
+
+
+def compiler() -> str | None:
+    """`$CXX`, else g++ or c++ on PATH."""
+    named = os.environ.get("CXX")
+    return shutil.which(named) if named else shutil.which("g++") or shutil.which("c++")
+
+
+def _cpu_identity() -> str:
+    """The CPU's model and feature flags (what -march=native compiles for)."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or platform.machine()
+    wanted = ("model name", "flags")
+    lines = [line for line in info.splitlines() if line.split(":")[0].strip() in wanted]
+    return "\n".join(dict.fromkeys(lines))
+
+
+def build_key(cxx: str) -> str:
+    parts = [SOURCE.read_bytes().decode(), torch.__version__, cxx, " ".join(FLAGS),
+             _cpu_identity()]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+
+
+def _command(cxx: str, out: Path) -> list[str]:
+    from torch.utils.cpp_extension import include_paths, library_paths
+
+    libs = library_paths()
+    abi = int(torch.compiled_with_cxx11_abi())
+    return [cxx, *FLAGS, f"-D_GLIBCXX_USE_CXX11_ABI={abi}",
+            *(f"-I{p}" for p in include_paths()), str(SOURCE), "-o", str(out),
+            *(f"-L{p}" for p in libs), *(f"-Wl,-rpath,{p}" for p in libs),
+            "-lc10", "-ltorch_cpu", "-ltorch"]
+
+
+def build(cxx: str, folder: Path) -> Path:
+    """The compiled library for this source, torch and CPU: from the cache, else built now
+    (into a temporary name first, so concurrent builds never load a half-written file)."""
+    target = folder / f"few_rows-{build_key(cxx)}.so"
+    if target.exists():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    logging.getLogger(__name__).warning(
+        "building the few-row kernel for this CPU (once, ~15 s): %s", target)
+    with tempfile.TemporaryDirectory(dir=folder) as scratch:
+        partial = Path(scratch) / target.name
+        done = subprocess.run(_command(cxx, partial), capture_output=True, text=True)
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise RuntimeError(f"{cxx} failed ({done.returncode}): {last}")
+        os.replace(partial, target)
+    return target
+
+
+def few_rows_linear() -> Product | None:
+    """`x·wᵀ` (x: rows × in, w: out × in, float32, CPU) by the compiled kernel; None where it
+    cannot be built. Built and loaded at most once per process."""
+    if "product" in _loaded:
+        return _loaded["product"]
+    product: Product | None = None
+    cxx = compiler()
+    if cxx is None:
+        _errors.append("no C++ compiler (g++, c++ or $CXX) on PATH")
+    elif not torch.backends.openmp.is_available():  # type: ignore[no-untyped-call]
+        _errors.append("torch was built without OpenMP")
+    else:
+        try:
+            torch.ops.load_library(str(build(cxx, kernels_dir())))  # type: ignore[no-untyped-call]
+            product = torch.ops.fact_harness.few_rows_linear
+        except (OSError, RuntimeError, subprocess.SubprocessError) as error:
+            _errors.append(str(error))
+    _loaded["product"] = product
+    return product
+
+
+def build_error() -> str | None:
+    """Why the kernel is not available (after `few_rows_linear()` returned None)."""
+    return _errors[-1] if _errors else None

@@ -1,0 +1,92 @@
+"""The compiled few-row kernel: built once and cached, the same product as F.linear for any
+row count and shape, and absent (with the reason) where it cannot be built."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from harness.engine import kernels, native
+
+needs_compiler = pytest.mark.skipif(native.compiler() is None, reason="no C++ compiler here")
+
+
+@pytest.fixture(scope="module")
+def few_rows() -> native.Product:
+    product = native.few_rows_linear()
+    assert product is not None, native.build_error()
+    return product
+
+
+@needs_compiler
+@pytest.mark.parametrize("rows", [1, 2, 3, 4, 5, 8, 13, 64])
+@pytest.mark.parametrize(("out", "inner"), [(4, 16), (1027, 770), (3, 5), (96, 512), (5, 1040)])
+def test_equals_f_linear(few_rows: native.Product, rows: int, out: int, inner: int) -> None:
+    """Whole tiles and the rows past the last one, k-blocks and the tail past 16 lanes."""
+    torch.manual_seed(rows * 1000 + out)
+    x, weight = torch.randn(rows, inner), torch.randn(out, inner)
+    got = few_rows(x, weight)
+    assert got.shape == (rows, out) and got.is_contiguous()
+    torch.testing.assert_close(got, F.linear(x, weight), rtol=1e-5, atol=1e-4)
+
+
+@needs_compiler
+def test_strided_inputs_and_zero_rows(few_rows: native.Product) -> None:
+    x, weight = torch.randn(64, 8).t(), torch.randn(32, 128)[:, ::2]
+    torch.testing.assert_close(few_rows(x, weight), F.linear(x, weight), rtol=1e-5, atol=1e-5)
+    assert few_rows(torch.randn(0, 32), torch.randn(7, 32)).shape == (0, 7)
+
+
+@needs_compiler
+def test_other_dtypes_are_refused(few_rows: native.Product) -> None:
+    with pytest.raises(RuntimeError, match="float32"):
+        few_rows(torch.randn(2, 16, dtype=torch.float64), torch.randn(4, 16, dtype=torch.float64))
+
+
+@needs_compiler
+def test_is_a_candidate_of_the_chooser(few_rows: native.Product) -> None:
+    assert kernels.default_products()["few-rows"] is few_rows
+
+
+@needs_compiler
+def test_built_once_then_loaded_from_the_cache(monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    cxx = native.compiler()
+    assert cxx is not None
+    built = native.build(cxx, tmp_path)
+    assert built.parent == tmp_path and built.stat().st_size > 0
+    assert [p.name for p in tmp_path.iterdir()] == [built.name]  # no scratch left behind
+
+    def no_compiling(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("compiled again")
+    monkeypatch.setattr(subprocess, "run", no_compiling)
+    assert native.build(cxx, tmp_path) == built
+
+
+def test_key_changes_with_the_compiler() -> None:
+    assert native.build_key("/usr/bin/g++") != native.build_key("/usr/bin/clang++")
+
+
+def test_unbuildable_kernel_is_left_out_with_its_reason(monkeypatch: pytest.MonkeyPatch,
+                                                        tmp_path: Path) -> None:
+    monkeypatch.setattr(native, "_loaded", {})
+    monkeypatch.setattr(native, "_errors", [])
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("CXX", "false")  # a "compiler" that always fails
+    assert native.few_rows_linear() is None
+    assert native.build_error() is not None and "failed (1)" in native.build_error()
+    assert "few-rows" not in kernels.default_products()
+    assert not list((tmp_path / "fact-harness" / "kernels").glob("*.so"))
+
+
+def test_no_compiler_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(native, "_loaded", {})
+    monkeypatch.setattr(native, "_errors", [])
+    monkeypatch.setenv("CXX", "no-such-compiler")
+    assert native.few_rows_linear() is None
+    assert "no C++ compiler" in (native.build_error() or "")
