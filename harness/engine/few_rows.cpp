@@ -14,16 +14,13 @@
 typedef float v16 __attribute__((vector_size(64)));
 typedef int i16 __attribute__((vector_size(64)));
 
+// Measured on a 2-core AVX-512 Xeon, 600 MB of weights: 2 x 8 tiles, prefetching 1, 4 or 8
+// tiles ahead, or into L1 / L3 rather than L2, were no faster, most of them slower.
 constexpr int J = 4;         // weight rows per tile
 constexpr int G = 4;         // x rows per pass over a tile's k-block (J * G = 16 accumulators)
 constexpr int64_t KB = 512;  // k-block: J weight rows and the x rows' slices stay in L1
-#ifndef FEW_ROWS_AHEAD
-#define FEW_ROWS_AHEAD 2
-#endif
-#ifndef FEW_ROWS_HINT
-#define FEW_ROWS_HINT 2
-#endif
-constexpr int AHEAD = FEW_ROWS_AHEAD;  // prefetch the weight tile this many tiles ahead
+constexpr int AHEAD = 2;     // prefetch the weight tile this many tiles ahead,
+constexpr int LOCALITY = 2;  // into L2 (__builtin_prefetch's temporal locality 2)
 
 static inline v16 load16(const float* p) { v16 v; std::memcpy(&v, p, sizeof v); return v; }
 
@@ -57,7 +54,7 @@ static void pass(const float* x, const float* w, int64_t K, int64_t k0, int64_t 
     v16 wv[J];
     for (int j = 0; j < J; ++j) {
       wv[j] = load16(w + j * K + k);
-      if (PREFETCH) __builtin_prefetch(w + (j + J * AHEAD) * K + k, 0, FEW_ROWS_HINT);
+      if (PREFETCH) __builtin_prefetch(w + (j + J * AHEAD) * K + k, 0, LOCALITY);
     }
     for (int r = 0; r < R; ++r) {
       const v16 xv = load16(x + r * K + k);
