@@ -29,7 +29,9 @@ from harness.engine import native
 
 SMALL_ROWS = 64  # calls with at most this many rows choose their product
 WARM_ROUNDS = 1  # untimed calls of each candidate first (oneDNN builds its primitive)
-TIMED_ROUNDS = 2  # then this many timed calls of each; the least total wins
+TIMED_ROUNDS = 1  # then this many timed calls of each; the least total wins. One: a trial
+# costs decode steps (the head, called once per step, runs the slow candidates too), and
+# where it matters the candidates differ by 1.1-4x, more than a single timing's noise
 
 Product = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 Clock = Callable[[], float]

@@ -1,9 +1,9 @@
 """The few-row product of `few_rows.cpp`, compiled for this CPU and loaded as a torch op.
 
-Built once per machine (g++ -O3 -march=native, ~30 s) into the user's cache folder, keyed by
-the source, torch's version and the CPU, and reused after. Nothing here is required: where
-no C++ compiler is found or the build fails, `few_rows_linear()` returns None (the reason in
-`build_error()`) and the engine keeps the library products.
+Built once per machine (g++ -O3 -march=native, ~15 s) into the user's cache folder, keyed by
+the source, torch's version, the compiler and the CPU, and reused after. Nothing here is
+required: where no C++ compiler is found or the build fails, `few_rows_linear()` returns
+None (the reason in `build_error()`) and the engine keeps the library products.
 """
 
 from __future__ import annotations
@@ -80,8 +80,9 @@ def build(cxx: str, folder: Path) -> Path:
         partial = Path(scratch) / target.name
         done = subprocess.run(_command(cxx, partial), capture_output=True, text=True)
         if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-            raise RuntimeError(f"{cxx} failed ({done.returncode}): {last}")
+            lines = done.stderr.strip().splitlines() or ["no output"]
+            first_error = next((line for line in lines if "error" in line), lines[-1])
+            raise RuntimeError(f"{cxx} failed ({done.returncode}): {first_error}")
         os.replace(partial, target)
     return target
 

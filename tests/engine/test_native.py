@@ -77,9 +77,14 @@ def test_unbuildable_kernel_is_left_out_with_its_reason(monkeypatch: pytest.Monk
     monkeypatch.setattr(native, "_loaded", {})
     monkeypatch.setattr(native, "_errors", [])
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.setenv("CXX", "false")  # a "compiler" that always fails
+    failing = tmp_path / "failing-cxx"  # a "compiler" that reports an error and fails
+    failing.write_text("#!/bin/sh\necho 'In file included from x.h:1:' >&2\n"
+                       "echo 'few_rows.cpp:9:1: error: boom' >&2\n"
+                       "echo 'compilation terminated.' >&2\nexit 1\n")
+    failing.chmod(0o755)
+    monkeypatch.setenv("CXX", str(failing))
     assert native.few_rows_linear() is None
-    assert native.build_error() is not None and "failed (1)" in native.build_error()
+    assert native.build_error() == f"{failing} failed (1): few_rows.cpp:9:1: error: boom"
     assert "few-rows" not in kernels.default_products()
     assert not list((tmp_path / "fact-harness" / "kernels").glob("*.so"))
 
