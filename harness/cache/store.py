@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -13,6 +12,7 @@ from typing import Any
 
 from harness.engine.types import ModelInfo
 from harness.errors import HarnessError
+from harness.paths import cache_root
 
 ENGINE_VERSION = "hf-engine-1"
 _SCHEMA = """
@@ -26,8 +26,8 @@ CREATE TABLE IF NOT EXISTS results (
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "fact-harness"
+    """The request cache's folder: fact-harness's cache root."""
+    return cache_root()
 
 
 def model_key(info: ModelInfo, engine: str = ENGINE_VERSION) -> str:

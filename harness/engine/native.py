@@ -20,6 +20,8 @@ from pathlib import Path
 
 import torch
 
+from harness.paths import cache_root
+
 SOURCE = Path(__file__).with_name("few_rows.cpp")
 FLAGS = ("-O3", "-march=native", "-fopenmp", "-shared", "-fPIC", "-std=c++17", "-w")
 Product = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -29,8 +31,7 @@ _errors: list[str] = []
 
 
 def kernels_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "fact-harness" / "kernels"
+    return cache_root() / "kernels"
 
 
 def compiler() -> str | None:
