@@ -17,6 +17,8 @@ the 2-core Xeon; where it cannot be built, the library products compete alone.
 from __future__ import annotations
 
 import logging
+import math
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +34,8 @@ WARM_ROUNDS = 1  # untimed calls of each candidate first (oneDNN builds its prim
 TIMED_ROUNDS = 1  # then this many timed calls of each; the least total wins. One: a trial
 # costs decode steps (the head, called once per step, runs the slow candidates too), and
 # where it matters the candidates differ by 1.1-4x, more than a single timing's noise
+
+FALLBACK = "F.linear"  # what a shape whose every candidate failed runs
 
 Product = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 Clock = Callable[[], float]
@@ -72,11 +76,12 @@ def default_products() -> dict[str, Product]:
 
 
 class _Trial:
-    """The timings of one shape's first calls, candidate by candidate."""
+    """The timings of one shape's first calls, candidate by candidate (a candidate not yet
+    timed, or one that failed, totals infinity and is never chosen)."""
 
     def __init__(self, candidates: int) -> None:
         self.calls = 0
-        self.totals = [0.0] * candidates
+        self.totals = [math.inf] * candidates
 
 
 class LinearKernels:
@@ -90,6 +95,7 @@ class LinearKernels:
         self.clock = clock
         self.trials: dict[tuple[int, int, int], _Trial] = {}
         self.chosen: dict[tuple[int, int, int], str] = {}
+        self._lock = threading.Lock()  # two engines sharing a model share its installed layers
 
     @staticmethod
     def applies(module: nn.Module) -> bool:
@@ -127,13 +133,15 @@ class LinearKernels:
         layers = self.layers(model)
         if layers:
             _ = self.products
+        mine = {id(layer): self._forward_of(layer) for layer in layers}
         for layer in layers:
-            layer.forward = self._forward_of(layer)  # type: ignore[method-assign,assignment]
+            layer.forward = mine[id(layer)]  # type: ignore[method-assign,assignment]
         try:
             yield
         finally:
-            for layer in layers:
-                del layer.forward
+            for layer in layers:  # unless another install replaced it meanwhile
+                if vars(layer).get("forward") is mine[id(layer)]:
+                    del layer.forward
 
     def _forward_of(self, layer: nn.Linear) -> Callable[[torch.Tensor], torch.Tensor]:
         def forward(x: torch.Tensor) -> torch.Tensor:
@@ -143,30 +151,60 @@ class LinearKernels:
     def linear(self, x: torch.Tensor, weight: torch.Tensor,
                bias: torch.Tensor | None = None) -> torch.Tensor:
         rows = x.numel() // x.shape[-1] if x.shape[-1] else 0
-        if rows == 0 or rows > SMALL_ROWS or x.dtype != weight.dtype:
+        if rows == 0 or rows > SMALL_ROWS or not self._plain(x, weight):
             return F.linear(x, weight, bias)
         flat = x.reshape(rows, x.shape[-1]).contiguous()  # oneDNN crawls on strided rows
         key = (rows, weight.shape[0], weight.shape[1])
         name = self.chosen.get(key)
-        out = self.products[name](flat, weight) if name else self._trial(key, flat, weight)
+        out = (self.products.get(name, mkl_linear)(flat, weight) if name
+               else self._trial(key, flat, weight))
         if bias is not None:
             out = out + bias
         return out.reshape(*x.shape[:-1], weight.shape[0])
 
+    @staticmethod
+    def _plain(x: torch.Tensor, weight: torch.Tensor) -> bool:
+        """What the candidates compute (checked at every call: a layer installed as float32
+        CPU may be cast or moved while installed): float32 on the CPU, no gradient to keep,
+        no autocast to follow."""
+        return (weight.dtype is torch.float32 and x.dtype is torch.float32
+                and weight.is_cpu and x.is_cpu
+                and not (torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad))
+                and not torch.is_autocast_enabled("cpu"))
+
     def _trial(self, key: tuple[int, int, int], x: torch.Tensor,
                weight: torch.Tensor) -> torch.Tensor:
         names = self.names
-        trial = self.trials.setdefault(key, _Trial(len(names)))
-        index = trial.calls % len(names)
+        with self._lock:  # each call takes its own candidate slot
+            trial = self.trials.setdefault(key, _Trial(len(names)))
+            slot = trial.calls
+            trial.calls += 1
+        index = slot % len(names)
         started = self.clock()
-        out = self.products[names[index]](x, weight)
-        if trial.calls >= WARM_ROUNDS * len(names):
-            trial.totals[index] += self.clock() - started
-        trial.calls += 1
-        if trial.calls == (WARM_ROUNDS + TIMED_ROUNDS) * len(names):
-            self.chosen[key] = names[trial.totals.index(min(trial.totals))]
-            del self.trials[key]
+        try:
+            out = self.products[names[index]](x, weight)
+        except RuntimeError as error:  # never chosen; this call runs F.linear
+            logging.getLogger(__name__).warning("product %s failed on %dx%dx%d: %s",
+                                                names[index], *key, error)
+            out, elapsed = F.linear(x, weight), math.nan
+        else:
+            elapsed = self.clock() - started
+        with self._lock:
+            if slot >= WARM_ROUNDS * len(names):
+                done = trial.totals[index]
+                trial.totals[index] = elapsed if math.isinf(done) else done + elapsed
+            if math.isnan(elapsed):
+                trial.totals[index] = math.nan
+            if slot + 1 == (WARM_ROUNDS + TIMED_ROUNDS) * len(names):
+                self._decide(key, trial, names)
         return out
+
+    def _decide(self, key: tuple[int, int, int], trial: _Trial, names: list[str]) -> None:
+        """Keep the least timed total; none (F.linear from now on) if every candidate failed."""
+        timed = [(total, i) for i, total in enumerate(trial.totals)  # ties: the first
+                 if not math.isnan(total) and not math.isinf(total)]
+        self.chosen[key] = names[min(timed)[1]] if timed else FALLBACK
+        self.trials.pop(key, None)
 
     def summary(self) -> dict[str, str]:
         """What each shape runs, 'rows x out x in' -> product (shapes still on trial: none)."""

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -23,6 +24,7 @@ import torch
 from harness.paths import cache_root
 
 SOURCE = Path(__file__).with_name("few_rows.cpp")
+BUILD_TIMEOUT_S = 600  # a compiler that hangs must not hold the engine's start for ever
 FLAGS = ("-O3", "-march=native", "-fopenmp", "-shared", "-fPIC", "-std=c++17", "-w")
 Product = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -35,18 +37,27 @@ def kernels_dir() -> Path:
 
 
 def compiler() -> str | None:
-    """`$CXX`, else g++ or c++ on PATH."""
-    named = os.environ.get("CXX")
-    return shutil.which(named) if named else shutil.which("g++") or shutil.which("c++")
+    """`$CXX` (a command, possibly with arguments: `ccache g++`), else g++ or c++ on PATH.
+    The source uses GCC's vector extensions: clang fails to build it (then no kernel)."""
+    named = shlex.split(os.environ.get("CXX", ""))
+    if named:
+        found = shutil.which(named[0])
+        return shlex.join([found, *named[1:]]) if found else None
+    return shutil.which("g++") or shutil.which("c++")
 
 
 def _cpu_identity() -> str:
     """The CPU's model and feature flags (what -march=native compiles for)."""
     try:
-        info = Path("/proc/cpuinfo").read_text()
+        return cpu_identity(Path("/proc/cpuinfo").read_text())
     except OSError:
         return platform.processor() or platform.machine()
-    wanted = ("model name", "flags")
+
+
+def cpu_identity(info: str) -> str:
+    """The lines of a /proc/cpuinfo text that name the CPU and its features, once each."""
+    wanted = ("model name", "flags",  # x86; ARM names its core and features instead
+              "Features", "CPU implementer", "CPU architecture", "CPU variant", "CPU part")
     lines = [line for line in info.splitlines() if line.split(":")[0].strip() in wanted]
     return "\n".join(dict.fromkeys(lines))
 
@@ -62,7 +73,7 @@ def _command(cxx: str, out: Path) -> list[str]:
 
     libs = library_paths()
     abi = int(torch.compiled_with_cxx11_abi())
-    return [cxx, *FLAGS, f"-D_GLIBCXX_USE_CXX11_ABI={abi}",
+    return [*shlex.split(cxx), *FLAGS, f"-D_GLIBCXX_USE_CXX11_ABI={abi}",
             *(f"-I{p}" for p in include_paths()), str(SOURCE), "-o", str(out),
             *(f"-L{p}" for p in libs), *(f"-Wl,-rpath,{p}" for p in libs),
             "-lc10", "-ltorch_cpu", "-ltorch"]
@@ -79,13 +90,32 @@ def build(cxx: str, folder: Path) -> Path:
         "building the few-row kernel for this CPU (once, ~15 s): %s", target)
     with tempfile.TemporaryDirectory(dir=folder) as scratch:
         partial = Path(scratch) / target.name
-        done = subprocess.run(_command(cxx, partial), capture_output=True, text=True)
+        done = subprocess.run(_command(cxx, partial), capture_output=True, text=True,
+                              timeout=BUILD_TIMEOUT_S)
         if done.returncode != 0:
-            lines = done.stderr.strip().splitlines() or ["no output"]
-            first_error = next((line for line in lines if "error" in line), lines[-1])
-            raise RuntimeError(f"{cxx} failed ({done.returncode}): {first_error}")
+            raise RuntimeError(f"{cxx} failed ({done.returncode}): {_first_error(done.stderr)}")
         os.replace(partial, target)
     return target
+
+
+def _first_error(stderr: str) -> str:
+    """The line of a failed build that names its cause: the compiler's or the linker's first
+    error (not collect2's summary of the linker's), else the last line."""
+    lines = stderr.strip().splitlines() or ["no output"]
+    causes = [line for line in lines if not line.startswith("collect2")
+              and ("error" in line or "cannot find" in line or "undefined reference" in line)]
+    return causes[0] if causes else lines[-1]
+
+
+def load(cxx: str, folder: Path) -> None:
+    """Build (or find) the library in `folder` and load it; a cached file that does not load
+    (cut short by a crash, say) is deleted and built again, once."""
+    path = build(cxx, folder)
+    try:
+        torch.ops.load_library(str(path))  # type: ignore[no-untyped-call]
+    except OSError:
+        path.unlink(missing_ok=True)
+        torch.ops.load_library(str(build(cxx, folder)))  # type: ignore[no-untyped-call]
 
 
 def few_rows_linear() -> Product | None:
@@ -101,7 +131,7 @@ def few_rows_linear() -> Product | None:
         _errors.append("torch was built without OpenMP")
     else:
         try:
-            torch.ops.load_library(str(build(cxx, kernels_dir())))  # type: ignore[no-untyped-call]
+            load(cxx, kernels_dir())
             product = torch.ops.fact_harness.few_rows_linear
         except (OSError, RuntimeError, subprocess.SubprocessError) as error:
             _errors.append(str(error))

@@ -102,7 +102,8 @@ def test_installed_on_plain_float32_layers_only_and_removed_after() -> None:
     with chooser.installed(net):
         assert "forward" in vars(net.plain)
         assert not any("forward" in vars(m) for m in (net.bf16, net.hooked, net.sub))
-        torch.testing.assert_close(net(x), expected, rtol=1e-5, atol=1e-5)
+        with torch.no_grad():  # as the engine runs (with gradients: F.linear, no trial)
+            torch.testing.assert_close(net(x), expected, rtol=1e-5, atol=1e-5)
         mine = vars(net.plain)["forward"]
         with LinearKernels().installed(net):  # a second install leaves the first one's alone
             assert vars(net.plain)["forward"] is mine
@@ -151,3 +152,68 @@ def test_candidates_are_built_only_for_a_model_that_uses_them(
     with chooser.installed(nn.Linear(2, 2)):
         pass
     assert len(built) == 1 and chooser.names == ["mkl"]
+
+
+def _failing(clock: FakeClock, fails_on: set[int]) -> kernels.Product:
+    """A candidate that raises on the calls numbered in `fails_on` (counted from 0)."""
+    seen = [0]
+
+    def product(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        seen[0] += 1
+        clock.now += 0.01  # the fastest, when it answers
+        if seen[0] - 1 in fails_on:
+            raise RuntimeError("candidate failed")
+        return F.linear(x, weight)
+    return product
+
+
+@pytest.mark.parametrize("fails_on", [{0}, {1}, {0, 1}])
+def test_a_candidate_that_fails_is_never_chosen_and_the_call_still_answers(
+        fails_on: set[int]) -> None:
+    clock, calls = FakeClock(), {"slow": 0}
+    products = {"bad": _failing(clock, fails_on), **_products(clock, {"slow": [5.0]}, calls)}
+    chooser = LinearKernels(products=products, clock=clock)
+    weight, x = torch.randn(16, 8), torch.randn(4, 8)
+    for _ in range(2 * (kernels.WARM_ROUNDS + kernels.TIMED_ROUNDS)):
+        torch.testing.assert_close(chooser.linear(x, weight), F.linear(x, weight))
+    assert chooser.summary() == {"4x16x8": "slow"} and not chooser.trials
+
+
+def test_a_shape_whose_every_candidate_fails_runs_f_linear() -> None:
+    clock = FakeClock()
+    chooser = LinearKernels(products={"bad": _failing(clock, set(range(100)))}, clock=clock)
+    weight, x = torch.randn(16, 8), torch.randn(4, 8)
+    for _ in range(5):
+        torch.testing.assert_close(chooser.linear(x, weight), F.linear(x, weight))
+    assert chooser.summary() == {"4x16x8": kernels.FALLBACK}
+
+
+def test_a_layer_cast_or_needing_gradients_while_installed_runs_f_linear() -> None:
+    """The checks made at install are repeated at each call: a layer cast to float64 while
+    installed, or a pass that keeps gradients, runs F.linear (no candidate is called)."""
+    clock, calls = FakeClock(), {"a": 0}
+    chooser = LinearKernels(products=_products(clock, {"a": [1.0]}, calls), clock=clock)
+    layer = nn.Linear(8, 4)
+    x = torch.randn(3, 8)
+    with chooser.installed(layer):
+        out = layer(x)  # needs gradients: the weight requires them and grad mode is on
+        out.sum().backward()
+        assert layer.weight.grad is not None and calls["a"] == 0
+        with torch.no_grad():
+            layer(x)
+        assert calls["a"] == 1
+        layer.double()
+        with torch.no_grad():
+            torch.testing.assert_close(layer(x.double()), F.linear(x.double(), layer.weight,
+                                                                   layer.bias))
+        assert calls["a"] == 1
+
+
+def test_an_install_replaced_meanwhile_is_left_in_place() -> None:
+    """Another install that replaced a layer's forward while this one was on (two engines on
+    one model, interleaved) keeps it: each removes only its own."""
+    layer = nn.Linear(8, 4)
+    with LinearKernels().installed(layer):
+        theirs = LinearKernels()._forward_of(layer)
+        layer.forward = theirs  # type: ignore[method-assign,assignment]
+    assert vars(layer)["forward"] is theirs

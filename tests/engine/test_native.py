@@ -3,6 +3,7 @@ row count and shape, and absent (with the reason) where it cannot be built."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -95,3 +96,52 @@ def test_no_compiler_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CXX", "no-such-compiler")
     assert native.few_rows_linear() is None
     assert "no C++ compiler" in (native.build_error() or "")
+
+
+def test_cxx_may_carry_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`CXX="ccache g++"`: the command's first word is looked up, the rest kept."""
+    sh = shutil.which("sh")
+    assert sh is not None
+    monkeypatch.setenv("CXX", "sh --posix")
+    assert native.compiler() == f"{sh} --posix"
+    assert native._command(f"{sh} --posix", Path("out.so"))[:3] == [sh, "--posix", "-O3"]
+
+
+def test_the_cpu_part_of_the_key_names_arm_cores_too() -> None:
+    """aarch64's /proc/cpuinfo has no "model name" or "flags": its core and features name it
+    (else two ARM CPUs would share a build made with -march=native for one of them)."""
+    v2 = ("processor\t: 0\nFeatures\t: fp asimd sve sve2\nCPU implementer\t: 0x41\n"
+          "CPU part\t: 0xd4f\n")
+    n1 = "processor\t: 0\nFeatures\t: fp asimd\nCPU implementer\t: 0x41\nCPU part\t: 0xd0c\n"
+    assert native.cpu_identity(v2) != native.cpu_identity(n1)
+    assert "sve2" in native.cpu_identity(v2 * 2) and native.cpu_identity(v2 * 2).count("sve2") == 1
+
+
+def test_the_linker_s_cause_is_reported_not_collect2_s_summary() -> None:
+    stderr = ("/usr/bin/ld: cannot find -ltorch_cpu: No such file or directory\n"
+              "collect2: error: ld returned 1 exit status\n")
+    assert native._first_error(stderr).startswith("/usr/bin/ld: cannot find -ltorch_cpu")
+    assert native._first_error("") == "no output"
+
+
+def test_a_cached_library_that_does_not_load_is_built_again(monkeypatch: pytest.MonkeyPatch,
+                                                            tmp_path: Path) -> None:
+    library = tmp_path / "few_rows-key.so"
+    library.write_bytes(b"cut short")  # a crash left it half-written
+    builds: list[bool] = []
+    loads: list[bytes] = []
+
+    def build(cxx: str, folder: Path) -> Path:
+        builds.append(library.exists())
+        if not library.exists():
+            library.write_bytes(b"whole")
+        return library
+
+    def load_library(path: str) -> None:
+        loads.append(Path(path).read_bytes())
+        if loads[-1] != b"whole":
+            raise OSError("invalid ELF header")
+    monkeypatch.setattr(native, "build", build)
+    monkeypatch.setattr(torch.ops, "load_library", load_library)
+    native.load("g++", tmp_path)
+    assert builds == [True, False] and loads == [b"cut short", b"whole"]
