@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from harness.cli.common import console, err_console, load_suite_or_exit
+from harness.cli.common import console, err_console, fail, load_suite_or_exit
+from harness.errors import HarnessError
 from harness.prompts.items import build_items
 from harness.suite.loader import load_suite
 from harness.suite.validate import validate_suite
@@ -25,13 +26,24 @@ def list_suites(
     root: Annotated[Path, typer.Argument(help="Folder holding suites.")] = Path("tasks"),
 ) -> None:
     """List the suites under ROOT with their version, facts and tasks."""
+    if not root.is_dir():
+        fail(f"{root}: no such folder")
     table = Table("suite", "version", "documents", "facts", "tasks", "path")
+    broken: list[str] = []
     for suite_file in sorted(root.glob("*/suite.yaml")):
-        suite = load_suite(suite_file.parent)
+        try:
+            suite = load_suite(suite_file.parent)
+        except HarnessError as err:  # listed apart; the other suites still are
+            broken.append(str(err))
+            continue
         table.add_row(suite.name, suite.config.version, str(len(suite.documents)),
                       str(len(suite.facts)), ", ".join(t.name for t in suite.tasks),
                       str(suite_file.parent))
     console.print(table)
+    for line in broken:
+        err_console.print(f"error: {line}", highlight=False, markup=False, soft_wrap=True)
+    if broken:
+        raise typer.Exit(2)
 
 
 @app.command()
@@ -81,9 +93,13 @@ def export(
     """Print every rendered item of every task, one JSON object a line (prompt without chat
     template)."""
     if fmt != "jsonl":
-        err_console.print(f"error: --format {fmt}: only jsonl is supported")
+        err_console.print(f"error: --format {fmt}: only jsonl is supported", markup=False)
         raise typer.Exit(2)
     suite = load_suite(suite_dir)
+    unknown = sorted(set(task or []) - {t.name for t in suite.tasks})
+    if unknown:
+        fail(f"--task {', '.join(unknown)}: no such task in {suite.name} "
+             f"(tasks: {', '.join(t.name for t in suite.tasks)})")
     for task_def in suite.tasks:
         if task and task_def.name not in task:
             continue
