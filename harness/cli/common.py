@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from harness.suite.loader import Suite, SuiteLoadError, load_suite
 
@@ -16,7 +17,7 @@ err_console = Console(stderr=True)
 
 def fail(message: str, code: int = 2) -> None:
     """Print one error line on stderr and exit."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True,
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True,
                       soft_wrap=True)
     sys.exit(code)
 

@@ -50,6 +50,9 @@ def leaderboard_command(
     """Complete runs, one table per suite version and content hash: one row per model, dtype,
     thinking mode and engine, one column per task (95% CIs), knowledge gap, mean rank,
     throughput and memory. Incomplete runs are listed apart."""
+    if not results.is_dir():
+        fail(f"{results}: no such results folder" if not results.exists()
+             else f"{results}: not a folder")
     try:
         board = load_leaderboard(results, suite, all_runs, metric, sort)
     except HarnessError as err:

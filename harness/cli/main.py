@@ -45,12 +45,25 @@ def _root(
 
 
 def main() -> None:
-    """Console script: one clear line and exit 2 for user errors (traceback with --debug)."""
+    """Console script: one clear line and exit 2 for user errors (traceback with --debug,
+    which may come anywhere on the line, before or after the command)."""
+    if "--debug" in sys.argv[1:]:
+        os.environ["HARNESS_DEBUG"] = "1"
+        sys.argv = [sys.argv[0], *(a for a in sys.argv[1:] if a != "--debug")]
+    debug = bool(os.environ.get("HARNESS_DEBUG"))
     try:
         app()
     except HarnessError as err:
-        if os.environ.get("HARNESS_DEBUG") or "--debug" in sys.argv:
+        if debug:
             raise
         fail(str(err), err.exit_code)
+    except OSError as err:  # a path given on the command line: a file where a folder goes...
+        if debug:
+            raise
+        fail(f"{err.filename}: {err.strerror}" if err.filename and err.strerror else str(err))
     except KeyboardInterrupt:
         fail("interrupted", 130)
+
+
+if __name__ == "__main__":
+    main()

@@ -17,7 +17,7 @@ from rich.progress import (
 )
 
 from harness.cache.store import default_cache_dir
-from harness.cli.common import console, err_console
+from harness.cli.common import console, err_console, fail
 from harness.errors import HarnessError
 from harness.evaluate.options import PRESETS, RunOptions
 from harness.evaluate.runner import run
@@ -105,7 +105,7 @@ def run_command(
     repeats: Annotated[int, Opt(help="Samples per item (needs --temperature > 0).",
                                 rich_help_panel="Decoding")] = 1,
     max_new_tokens: Annotated[int | None, Opt(help="Override the tasks' generation budget.",
-                                              rich_help_panel="Decoding")] = None,
+                                              min=1, rich_help_panel="Decoding")] = None,
     max_thinking_tokens: Annotated[int | None, Opt(
         help="Thinking budget: then </think> is forced and the model answers.",
         rich_help_panel="Decoding")] = None,
@@ -132,6 +132,9 @@ def run_command(
     Interrupted runs (crash, kill, Ctrl-C) resume when the same command is run again:
     requests already computed come from the request cache.
     """
+    for folder, what in ((results, "--results"), (None if no_cache else cache_dir, "--cache-dir")):
+        if folder is not None and folder.exists() and not folder.is_dir():
+            fail(f"{what} {folder}: a file, not a folder")  # before the model loads
     options = RunOptions(
         model=model, suite=suite, tasks=tuple(task or ()), results_dir=results, engine=engine,
         device=device, dtype=dtype, batch_size=_batch_size(batch_size), limit=limit,

@@ -21,9 +21,11 @@ def _rate(amount: int, seconds: float) -> float | None:
 
 
 def run_efficiency(run: RunRecord) -> Efficiency:
-    """Items, prompt tokens and generated tokens per second of task time; peak memory."""
+    """Items, prompt tokens and generated tokens per second of task time; peak memory. A run
+    that took any request from the request cache (a rerun, a resumed run) measured no
+    throughput: its rates are None (shown as –), not the speed of reading the cache."""
     tasks = run.tasks.values()
-    seconds = sum(t.seconds for t in tasks)
+    seconds = sum(t.seconds for t in tasks) if not run.cache.hits else 0.0
     return Efficiency(
         items_per_s=_rate(sum(t.n for t in tasks), seconds),
         prompt_tokens_per_s=_rate(sum(t.prompt_tokens for t in tasks), seconds),

@@ -23,6 +23,7 @@ def atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 would hide results from others
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
@@ -31,6 +32,12 @@ def atomic_write(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def git_sha() -> str:
@@ -86,8 +93,12 @@ def read_run(run_dir: Path) -> RunRecord:
 
 def read_samples(run_dir: Path) -> list[Sample]:
     path = run_dir / SAMPLES_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise HarnessError(f"{path}: cannot read ({err.strerror})") from None
     samples = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             try:
                 samples.append(Sample.model_validate_json(line))

@@ -143,3 +143,19 @@ def test_csv_and_json_carry_every_cell(demo_results: Path) -> None:
     data = json.loads(to_json(board))
     assert len(data["suites"]) == 1 and len(data["suites"][0]["rows"]) == 2
     assert set(data["suites"][0]["rows"][0]["tasks"]) == set(board.boards[0].tasks)
+
+
+def test_a_run_served_from_the_request_cache_shows_no_throughput(results_copy: Path) -> None:
+    """A rerun whose requests came from the cache took milliseconds: its items/s would be the
+    cache's speed, so the newest run's row shows none (memory still shown)."""
+    memo = _dirs(results_copy)[MEMO]
+    clone_run(memo, results_copy, "cached-rerun", lambda r: r.model_copy(update={
+        "started": later(r), "cache": r.cache.model_copy(update={"hits": 38, "computed": 0})}))
+    rows = {Path(r.row.run.model.model_id).name: r
+            for r in load_leaderboard(results_copy).boards[0].rows}
+    assert rows[MEMO].row.run.run_id == "cached-rerun"
+    efficiency = rows[MEMO].efficiency
+    assert (efficiency.items_per_s, efficiency.prompt_tokens_per_s,
+            efficiency.generated_tokens_per_s) == (None, None, None)
+    assert efficiency.peak_rss_mb == read_run(memo).peak_rss_mb
+    assert rows[RAND].efficiency.items_per_s is not None
