@@ -63,6 +63,22 @@ class BenchConfig:
     model: str | None = None  # a trained model (folder or hub id) instead of a random shape
     chat: bool | None = None  # prompts through the chat template; None: a trained model's, if any
     tune_kernels: bool = True  # ours: few-row products chosen by timing (engine/kernels.py)
+    pairs: int = 1  # (lm-eval, ours) measured this often per regime, alternating
+
+
+def pair_ratio(ours: Measurement, theirs: Measurement) -> float:
+    return ours.items_per_s / theirs.items_per_s if theirs.items_per_s else 0.0
+
+
+Pair = tuple[Measurement, Measurement, Ceiling]  # ours, lm-eval's, our ceiling
+
+
+def median_pair(pairs: list[Pair]) -> tuple[Pair, tuple[float, ...]]:
+    """The pair of the median ratio (the upper middle one of an even count) and, with more
+    than one pair, every pair's ratio in order."""
+    ordered = sorted(pairs, key=lambda pair: pair_ratio(pair[0], pair[1]))
+    ratios = tuple(pair_ratio(o, t) for o, t, _ in ordered) if len(ordered) > 1 else ()
+    return ordered[len(ordered) // 2], ratios
 
 
 @dataclass(frozen=True)
@@ -73,10 +89,12 @@ class RegimeResult:
     max_delta: float | None
     same_texts: float | None
     reference: Distance | None = None  # each engine's distance from every request run alone
+    ratios: tuple[float, ...] = ()  # every pair's ratio, sorted (with --pairs N > 1)
 
     @property
     def ratio(self) -> float:
-        return self.ours.items_per_s / self.theirs.items_per_s if self.theirs.items_per_s else 0.0
+        """This pair's: with several pairs, the pair of the median ratio was kept."""
+        return pair_ratio(self.ours, self.theirs)
 
     @property
     def work_ratio(self) -> float:
@@ -236,23 +254,30 @@ def bench(config: BenchConfig, log: Any = print,
             "machine": f"{platform.machine()} {torch.get_num_threads()} threads",
             "batch_size": config.batch_size, "limit": config.limit,
             "max_new_tokens": config.max_new_tokens, "torch": torch.__version__,
-            "regimes": len(config.regimes), "tune_kernels": config.tune_kernels}
+            "regimes": len(config.regimes), "tune_kernels": config.tune_kernels,
+            "pairs": max(1, config.pairs)}
     results: list[RegimeResult] = []
     spawn = multiprocessing.get_context("spawn")
     for regime in config.regimes:
         work = _work(config, suite, tokenizer, regime)
         log(f"{regime}: {work.items} items, {len(work.loglik) or len(work.generate)} requests")
-        with ProcessPoolExecutor(1, mp_context=spawn) as pool:
-            theirs, _ = pool.submit(measure, "lm-eval", config, regime).result()
-        with ProcessPoolExecutor(1, mp_context=spawn) as pool:
-            ours, ceiling = pool.submit(measure, "ours", config, regime).result()
+        pairs = []
+        for k in range(max(1, config.pairs)):  # alternating: both drift with the machine
+            if config.pairs > 1:
+                log(f"{regime}: pair {k + 1} of {config.pairs}")
+            with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+                theirs, _ = pool.submit(measure, "lm-eval", config, regime).result()
+            with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+                ours, ceiling = pool.submit(measure, "ours", config, regime).result()
+            pairs.append((ours, theirs, ceiling))
+        (ours, theirs, ceiling), ratios = median_pair(pairs)
         delta, same = _compare(ours, theirs)
         alone = None
         if wants_reference(config, info.dtype):
             log(f"{regime}: every request alone (reference)")
             with ProcessPoolExecutor(1, mp_context=spawn) as pool:
                 alone = distance(ours, theirs, pool.submit(reference, config, regime).result())
-        results.append(RegimeResult(ours, theirs, ceiling, delta, same, alone))
+        results.append(RegimeResult(ours, theirs, ceiling, delta, same, alone, ratios))
         if measured is not None:
             measured(results, meta)
     return results, meta
@@ -282,9 +307,11 @@ def report(results: list[RegimeResult], meta: dict[str, Any]) -> str:
         decode = ("– | – | –" if bound is None else
                   f"{100 * r.ours.decode_share:.0f}% | {100 * r.theirs.decode_share:.0f}% | "
                   f"{bound:.2f}x")
+        spread = (f" ({r.ratios[0]:.2f}–{r.ratios[-1]:.2f}x, median of {len(r.ratios)})"
+                  if r.ratios else "")
         lines.append(
             f"| {r.ours.regime} | {r.ours.items} | {r.ours.items_per_s:.3f} | "
-            f"{r.theirs.items_per_s:.3f} | {r.ratio:.2f}x{verdict} | "
+            f"{r.theirs.items_per_s:.3f} | {r.ratio:.2f}x{verdict}{spread} | "
             f"{'–' if target is None else f'≥{target}x'} | {delta} | {same} | "
             f"{r.ceiling.tokens_per_s:.0f} | {r.ceiling.ceiling_tokens_per_s:.0f} | "
             f"{100 * r.ceiling_fraction:.0f}%{fits} | {100 * r.last_ceiling_fraction:.0f}% | "
@@ -295,8 +322,12 @@ def report(results: list[RegimeResult], meta: dict[str, Any]) -> str:
         if any(gpu):
             lines.append(f"\npeak GPU memory ({name}): {max(gpu) / 2**30:.2f} GiB; weights "
                          f"{weights / 2**30:.2f} GiB")
+    pairs = int(meta.get("pairs", 1))
     lines.append("\nratio = ours items/s ÷ lm-eval items/s on the same items, model, dtype and "
-                 "batch size, measured in this run. 'of ceiling': tokens our engine computed per "
+                 "batch size, measured in this run"
+                 + (f" ({pairs} pairs per regime, lm-eval then ours, alternating; the row is "
+                    "the pair of the median ratio, the range in brackets)" if pairs > 1 else "")
+                 + ". 'of ceiling': tokens our engine computed per "
                  "second ÷ those of a plain batched model(input_ids) on the median context "
                  "length (one row per batch slot) that computes logits at the same share of "
                  "positions as our engine did (scored positions, next tokens; target "

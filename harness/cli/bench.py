@@ -49,6 +49,10 @@ def bench_command(
         help="Ours, on a CPU in float32: few-row linear calls (decode steps) run the matrix "
              "product that timed fastest for their shape, as `harness run` does by default; "
              "off: MKL's F.linear throughout, as lm-eval runs.")] = True,
+    pairs: Annotated[int, typer.Option(
+        min=1, help="Measure each regime this many times, lm-eval then ours, alternating, "
+                    "and report the pair of the median ratio with the range: a machine whose "
+                    "speed drifts between runs moves single ratios by tens of percent.")] = 1,
 ) -> None:
     """Time the same items through this engine and lm-eval's HFLM (each in a process of its
     own, on the same seeded random model, or on --model); print items/s, the ratio, max |Δ
@@ -68,7 +72,7 @@ def bench_command(
                          regimes=tuple(regime or BenchConfig.regimes), limit=limit,
                          dtype=dtype, device=device, batch_size=batch_size,
                          max_new_tokens=max_new_tokens, suite=suite, reference=reference,
-                         tune_kernels=tune_kernels)
+                         tune_kernels=tune_kernels, pairs=pairs)
 
     def save(results: list[RegimeResult], meta: dict[str, Any]) -> None:
         if out:  # after each regime, so a run cut short keeps what it measured

@@ -7,7 +7,7 @@ import torch
 from transformers import Exaone4ForCausalLM
 
 from harness.bench.engines import ForwardMeter, Measurement
-from harness.bench.run import Ceiling, RegimeResult, report
+from harness.bench.run import Ceiling, RegimeResult, median_pair, report
 from harness.engine.kv import new_cache
 from harness.refmodels.configs import exaone4_config
 
@@ -73,3 +73,24 @@ def test_printout_names_the_products_our_decode_steps_ran() -> None:
             in report([fewer], meta).splitlines())
     off = report([result], {**meta, "tune_kernels": False})
     assert "Ours ran MKL's F.linear throughout (--no-tune-kernels)." in off
+
+
+def test_with_several_pairs_the_median_pair_is_kept_and_the_range_printed() -> None:
+    """Alternating pairs on a machine that drifts: the row is the pair of the median ratio,
+    its range beside it; one pair prints no range."""
+    pairs = []
+    for ours_s, theirs_s in ((4.0, 10.0), (5.0, 8.7), (5.0, 9.5)):  # 2.5x, 1.74x, 1.9x
+        result = _result("closed_qa", (ours_s, theirs_s), (0.0, 0.0))
+        pairs.append((result.ours, result.theirs, result.ceiling))
+    (ours, theirs, _), ratios = median_pair(pairs)
+    assert (ours.seconds, theirs.seconds) == (5.0, 9.5)
+    assert ratios == pytest.approx((1.74, 1.9, 2.5))
+    assert median_pair(pairs[:1])[1] == ()
+    meta = {"shape": "tiny", "parameters": 1e6, "dtype": "float32", "device": "cpu",
+            "batch_size": 8, "torch": torch.__version__, "weights_bytes": 4e6, "pairs": 3}
+    row = RegimeResult(ours, theirs, Ceiling(0.0, 0.0, 0.0), None, 1.0, ratios=ratios)
+    text = report([row], meta)
+    assert "| 1.90x ✗ (1.74–2.50x, median of 3) |" in text
+    assert "3 pairs per regime" in text
+    assert "x, median of" not in report([_result("closed_qa", (5.0, 9.5), (0.0, 0.0))],
+                                     {**meta, "pairs": 1})
