@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from harness.answer_types import AnswerType
 from harness.errors import HarnessError
 from harness.prompts.render import render_template
-from harness.suite.loader import Suite
+from harness.suite.model import Suite
 from harness.suite.schema import Fact, TaskDef
 
 
@@ -85,9 +85,9 @@ def _build(suite: Suite, task: TaskDef, fact: Fact, truth: dict[str, bool]) -> I
         proposed = answer if is_true else distractors[_seeded(fact.id, "tf").randrange(3)]
         variables["proposed"] = proposed
         choices, label = task.tf_choices, 0 if is_true else 1
-    where = f"{suite.name}/{suite.config.tasks}: {task.name}"
-    prompt = render_template(task.template, where, **variables)
-    example = (render_template(task.fewshot_template, where, **variables)
+    where = f"{suite.task_location(task.name)}: task {task.name}"
+    prompt = render_template(task.template, where, "template", **variables)
+    example = (render_template(task.fewshot_template, where, "fewshot_template", **variables)
                if task.fewshot_template else prompt)
     return Item(
         item_id=f"{task.name}:{fact.id}",
@@ -114,3 +114,29 @@ def build_items(suite: Suite, task: TaskDef, limit: int | None = None) -> list[I
     facts = suite.facts[:limit] if limit else suite.facts
     truth = tf_truth(suite)
     return [_build(suite, task, fact, truth) for fact in facts]
+
+
+def _renderable(fact: Fact, task: TaskDef) -> bool:
+    """Whether `fact` has the fields `task` asks for (missing Korean fields are reported by
+    validation, not here)."""
+    return task.language != "ko" or bool(fact.question_ko and fact.answer_ko
+                                          and fact.distractors_ko)
+
+
+def check_templates(suite: Suite) -> list[str]:
+    """Render every task's templates once, for its first fact, as a run would: syntax errors,
+    sandbox refusals and undefined variables show when the suite loads, not mid-run. One
+    located line per broken task (empty when all render)."""
+    truth: dict[str, bool] | None = None
+    problems = []
+    for task in suite.tasks:
+        fact = next((f for f in suite.facts if _renderable(f, task)), None)
+        if fact is None:
+            continue
+        if truth is None:
+            truth = tf_truth(suite)
+        try:
+            _build(suite, task, fact, truth)
+        except HarnessError as err:
+            problems.append(str(err))
+    return problems

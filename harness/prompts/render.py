@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from harness.errors import HarnessError
@@ -18,9 +18,17 @@ def _compile(source: str) -> Template:
     return _ENV.from_string(source)
 
 
-def render_template(source: str, where: str, **variables: Any) -> str:
-    """Render `source` with `variables`; any template problem becomes a one-line HarnessError."""
+def _describe(err: Exception) -> str:
+    if isinstance(err, TemplateSyntaxError):  # str() would add the source line on new lines
+        return f"{type(err).__name__}: {err.message} (template line {err.lineno})"
+    return f"{type(err).__name__}: {err}"
+
+
+def render_template(source: str, where: str, field: str = "template", /, **variables: Any) -> str:
+    """Render `source` with `variables`; any template problem (syntax, sandbox, undefined
+    variable, or an error the template's own expressions raise, such as 1/0) becomes a
+    one-line HarnessError `where: field: ErrorType: message`."""
     try:
         return _compile(source).render(**variables)
-    except TemplateError as err:
-        raise HarnessError(f"{where}: template: {type(err).__name__}: {err}") from err
+    except Exception as err:  # the template is data: whatever it raises is its problem
+        raise HarnessError(f"{where}: {field}: {_describe(err)}") from err

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,12 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from harness.errors import HarnessError
+from harness.prompts.items import check_templates
 from harness.suite.files import line_of, load_yaml, read_text, resolve_inside
-from harness.suite.schema import DocumentMeta, Fact, SuiteConfig, TaskDef, TaskFile
+from harness.suite.model import Document, Suite
+from harness.suite.schema import Fact, SuiteConfig, TaskFile
+
+__all__ = ["Document", "Suite", "SuiteLoadError", "load_suite"]
 
 
 class SuiteLoadError(HarnessError):
@@ -23,34 +26,6 @@ class SuiteLoadError(HarnessError):
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
         super().__init__(problems[0] + more)
         self.problems = problems
-
-
-@dataclass(frozen=True)
-class Document:
-    meta: DocumentMeta
-    text: str
-
-
-@dataclass(frozen=True)
-class Suite:
-    root: Path
-    config: SuiteConfig
-    documents: dict[str, Document]
-    facts: tuple[Fact, ...]
-    tasks: tuple[TaskDef, ...]
-    content_hash: str
-    fact_lines: dict[str, str] = field(default_factory=dict)  # fact id -> "file:line"
-
-    @property
-    def name(self) -> str:
-        return self.config.name
-
-    def task(self, name: str) -> TaskDef:
-        for task in self.tasks:
-            if task.name == name:
-                return task
-        known = ", ".join(t.name for t in self.tasks)
-        raise HarnessError(f"suite {self.name}: no task {name!r} (tasks: {known})")
 
 
 def _describe(err: ValidationError, where: str, node: yaml.Node | None = None) -> list[str]:
@@ -64,10 +39,11 @@ def _describe(err: ValidationError, where: str, node: yaml.Node | None = None) -
     return problems
 
 
-def _parse_yaml_model(path: Path, model: type[BaseModel]) -> Any:
+def _parse_yaml_model(path: Path, model: type[BaseModel]) -> tuple[Any, yaml.Node | None]:
+    """The validated model of a YAML file, and its node tree (for line numbers)."""
     data, node = load_yaml(path)
     try:
-        return model.model_validate(data)
+        return model.model_validate(data), node
     except ValidationError as err:
         raise SuiteLoadError(_describe(err, str(path), node)) from err
 
@@ -111,7 +87,7 @@ def load_suite(path: Path | str) -> Suite:
         raise HarnessError(f"{root}: not a suite folder (no suite.yaml)")
     root = root.resolve()
     label_root = Path(path) if Path(path).is_dir() else Path(path).parent
-    config: SuiteConfig = _parse_yaml_model(suite_file, SuiteConfig)
+    config: SuiteConfig = _parse_yaml_model(suite_file, SuiteConfig)[0]
     problems: list[str] = []
     files = [suite_file.resolve()]
 
@@ -126,13 +102,18 @@ def load_suite(path: Path | str) -> Suite:
         files.append(doc_path)
 
     task_path = resolve_inside(root, config.tasks, where=f"{label_root / 'suite.yaml'}: tasks")
-    task_file: TaskFile = _parse_yaml_model(task_path, TaskFile)
+    task_file: TaskFile
+    task_file, task_node = _parse_yaml_model(task_path, TaskFile)
     files.append(task_path)
-    seen_tasks: set[str] = set()
-    for task in task_file.tasks:
-        if task.name in seen_tasks:
-            problems.append(f"{task_path}: tasks: duplicate task name {task.name!r}")
-        seen_tasks.add(task.name)
+    task_lines: dict[str, str] = {}
+    for index, task in enumerate(task_file.tasks):
+        line = line_of(task_node, ("tasks", index))
+        where = f"{task_path}:{line}" if line else str(task_path)
+        if task.name in task_lines:
+            problems.append(f"{where}: tasks.{index}.name: duplicate task name {task.name!r} "
+                            f"({task_lines[task.name]})")
+            continue
+        task_lines[task.name] = where
 
     facts: list[Fact] = []
     fact_lines: dict[str, str] = {}
@@ -152,7 +133,7 @@ def load_suite(path: Path | str) -> Suite:
         problems.append(f"{label_root / 'suite.yaml'}: facts: the facts files hold no facts")
     if problems:
         raise SuiteLoadError(problems)
-    return Suite(
+    suite = Suite(
         root=root,
         config=config,
         documents=documents,
@@ -160,4 +141,9 @@ def load_suite(path: Path | str) -> Suite:
         tasks=task_file.tasks,
         content_hash=_content_hash(root, files),
         fact_lines=fact_lines,
+        task_lines=task_lines,
     )
+    problems = check_templates(suite)  # before any model loads: not after the first tasks ran
+    if problems:
+        raise SuiteLoadError(problems)
+    return suite
