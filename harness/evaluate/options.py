@@ -66,6 +66,15 @@ class RunOptions:
              "--repeats > 1 with greedy decoding gives identical samples; set --temperature"),
             (self.num_fewshot is not None and self.num_fewshot < 0,
              f"--num-fewshot {self.num_fewshot}: must be >= 0"),
+            (self.max_thinking_tokens is not None and not self.thinking,
+             f"--max-thinking-tokens {self.max_thinking_tokens}: only with --thinking"),
+            (self.max_answer_tokens is not None and not self.thinking,
+             f"--max-answer-tokens {self.max_answer_tokens}: only with --thinking (without "
+             "it, --max-new-tokens is the answer's budget)"),
+            (self.max_thinking_tokens is not None and self.max_thinking_tokens < 1,
+             f"--max-thinking-tokens {self.max_thinking_tokens}: must be >= 1"),
+            (self.max_answer_tokens is not None and self.max_answer_tokens < 1,
+             f"--max-answer-tokens {self.max_answer_tokens}: must be >= 1"),
             (self.engine not in ("hf", "lm-eval"), f"--engine {self.engine}: expected hf or "
                                                    "lm-eval"),
         ]

@@ -30,6 +30,7 @@ from harness.evaluate.requests import (
     prompting,
 )
 from harness.evaluate.rundir import open_run_dir, release_run_dir
+from harness.prompts.fewshot import examples_room
 from harness.prompts.items import build_items
 from harness.results.records import (
     CacheRecord,
@@ -162,6 +163,20 @@ def finish_run(run_dir: Path, record: RunRecord, t0: float, device: str) -> None
     release_run_dir(run_dir)
 
 
+def check_fewshot(suite: Suite, tasks: list[TaskDef], num_fewshot: int | None) -> None:
+    """Refuse more few-shot examples than a task's items can each be given (never their own
+    fact; for closed-book tasks never their own document), rather than silently fewer."""
+    for task in tasks:
+        shots = task.num_fewshot if num_fewshot is None else num_fewshot
+        room = examples_room(task, build_items(suite, task)) if shots > 0 else 0
+        if shots > room:
+            where = (f"--num-fewshot {shots}" if num_fewshot is not None
+                     else f"{suite.task_location(task.name)}: num_fewshot {shots}")
+            raise HarnessError(f"{where}: task {task.name} can show at most {room} examples "
+                               "to every item (other facts" + ("" if task.with_document else
+                                                                " of other documents") + ")")
+
+
 def run(options: RunOptions, progress: Progress | None = None) -> Path:
     """Evaluate `options.model` on the suite; returns the run folder.
 
@@ -176,6 +191,7 @@ def run(options: RunOptions, progress: Progress | None = None) -> Path:
     progress = progress or SilentProgress()
     suite = load_suite(options.suite)
     tasks = select_tasks(suite, options.tasks)
+    check_fewshot(suite, tasks, options.num_fewshot)  # before the model loads
     t0 = time.perf_counter()
     model, tokenizer, info = _load(options)
     cache = RequestCache(options.cache_dir) if options.cache_dir else None

@@ -103,3 +103,18 @@ def test_a_broken_suite_does_not_hide_the_others_in_the_list(
     out, err = capsys.readouterr()
     assert exited.value.code == 2 and "1.0.0" in out and "144" in out  # the good one
     assert "suite.yaml" in _one_line(err)
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("--num-fewshot", "1000"), "--num-fewshot 1000: task closed_qa can show at most 95"),
+    (("--max-thinking-tokens", "10"), "--max-thinking-tokens 10: only with --thinking"),
+    (("--max-answer-tokens", "10"), "--max-answer-tokens 10: only with --thinking"),
+])
+def test_run_options_that_cannot_be_honoured_are_refused_before_loading(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        args: tuple[str, ...], expected: str) -> None:
+    """Not recorded and silently ignored (or given fewer examples): one line, exit 2, before
+    the model (here one that does not exist) is loaded."""
+    code, err = _main(monkeypatch, capsys, "run", "--model", str(tmp_path / "no-model"),
+                      "--suite", str(SEED_SUITE), "--results", str(tmp_path / "r"), *args)
+    assert code == 2 and expected in _one_line(err)

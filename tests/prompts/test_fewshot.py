@@ -7,7 +7,7 @@ import pytest
 from harness.engine.loading import LoadOptions, load_model
 from harness.evaluate.requests import PromptStyle, choice_requests, model_prompt
 from harness.prompts.chat import format_prompt
-from harness.prompts.fewshot import pick_examples
+from harness.prompts.fewshot import examples_room, pick_examples
 from harness.prompts.items import build_items
 
 
@@ -63,3 +63,15 @@ def test_open_book_examples_use_the_short_template(suite, tokenizer) -> None:  #
     style = PromptStyle(chat=False, thinking=False, system_prompt=None, num_fewshot=2)
     prompt = model_prompt(tokenizer, task, items[0], items, style, thinking=False)
     assert prompt.count("Article:") == 1  # examples do not repeat documents
+
+
+@pytest.mark.parametrize("task_name", ["closed_qa", "open_qa"])
+def test_examples_room_is_what_every_item_can_be_given(suite, task_name: str) -> None:  # type: ignore[no-untyped-def]
+    """The room is the fewest candidates any item has: asking for it gives every item that
+    many; one more leaves some item short."""
+    task = suite.task(task_name)
+    pool = build_items(suite, task)
+    room = examples_room(task, pool)
+    sizes = [len(pick_examples(task, item, pool, room + 1, seed=0)) for item in pool]
+    assert min(sizes) == room and all(n >= room for n in sizes)
+    assert room == (len(pool) - 1 if task.with_document else min(sizes))
