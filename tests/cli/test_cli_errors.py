@@ -17,7 +17,7 @@ from tests.conftest import SEED_SUITE
 def _main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
           *args: str) -> tuple[int, str]:
     monkeypatch.setattr("sys.argv", ["harness", *args])
-    monkeypatch.delenv("HARNESS_DEBUG", raising=False)
+    monkeypatch.setenv("HARNESS_DEBUG", "")  # off, and whatever main() sets is undone after
     with pytest.raises(SystemExit) as exited:
         main()
     err = capsys.readouterr().err
@@ -72,12 +72,11 @@ def test_debug_may_follow_the_command(monkeypatch: pytest.MonkeyPatch,
                                       tmp_path: Path) -> None:
     monkeypatch.setattr("sys.argv", ["harness", "leaderboard", "--results",
                                      str(tmp_path / "nope"), "--debug"])
-    monkeypatch.delenv("HARNESS_DEBUG", raising=False)
+    monkeypatch.setenv("HARNESS_DEBUG", "")  # off; what main() sets is undone after the test
     with pytest.raises(SystemExit):  # the error line still, but no "No such option"
         main()
     assert "No such option" not in capsys.readouterr().err
     assert os.environ.get("HARNESS_DEBUG") == "1"
-    monkeypatch.delenv("HARNESS_DEBUG")
 
 
 def test_results_files_follow_the_umask(tmp_path: Path) -> None:
@@ -98,6 +97,7 @@ def test_a_broken_suite_does_not_hide_the_others_in_the_list(
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "suite.yaml").write_text("name: [unclosed\n")
     monkeypatch.setattr("sys.argv", ["harness", "tasks", "list", str(tmp_path)])
+    monkeypatch.setenv("HARNESS_DEBUG", "")
     with pytest.raises(SystemExit) as exited:
         main()
     out, err = capsys.readouterr()
