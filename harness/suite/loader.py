@@ -87,21 +87,26 @@ def load_suite(path: Path | str) -> Suite:
         raise HarnessError(f"{root}: not a suite folder (no suite.yaml)")
     root = root.resolve()
     label_root = Path(path) if Path(path).is_dir() else Path(path).parent
-    config: SuiteConfig = _parse_yaml_model(suite_file, SuiteConfig)[0]
+    config: SuiteConfig
+    config, suite_node = _parse_yaml_model(suite_file, SuiteConfig)
     problems: list[str] = []
     files = [suite_file.resolve()]
 
+    def at(*loc: int | str) -> str:
+        """`suite.yaml:LINE: a.b.c`, the field's location in suite.yaml."""
+        line = line_of(suite_node, loc)
+        return (f"{label_root / 'suite.yaml'}{f':{line}' if line else ''}: "
+                f"{'.'.join(str(part) for part in loc)}")
+
     documents: dict[str, Document] = {}
     for index, meta in enumerate(config.documents):
-        where = f"{label_root / 'suite.yaml'}: documents.{index}.file"
-        doc_path = resolve_inside(root, meta.file, where=where)
+        doc_path = resolve_inside(root, meta.file, where=at("documents", index, "file"))
         if meta.id in documents:
-            problems.append(
-                f"{label_root / 'suite.yaml'}: documents.{index}.id: duplicate {meta.id!r}")
+            problems.append(f"{at('documents', index, 'id')}: duplicate {meta.id!r}")
         documents[meta.id] = Document(meta, read_text(doc_path))
         files.append(doc_path)
 
-    task_path = resolve_inside(root, config.tasks, where=f"{label_root / 'suite.yaml'}: tasks")
+    task_path = resolve_inside(root, config.tasks, where=at("tasks"))
     task_file: TaskFile
     task_file, task_node = _parse_yaml_model(task_path, TaskFile)
     files.append(task_path)
@@ -118,7 +123,7 @@ def load_suite(path: Path | str) -> Suite:
     facts: list[Fact] = []
     fact_lines: dict[str, str] = {}
     for index, rel in enumerate(config.facts):
-        fact_path = resolve_inside(root, rel, where=f"{label_root / 'suite.yaml'}: facts.{index}")
+        fact_path = resolve_inside(root, rel, where=at("facts", index))
         files.append(fact_path)
         for fact, where in _parse_facts(fact_path, str(label_root / rel), problems):
             if fact.id in fact_lines:
