@@ -189,12 +189,10 @@ class LinearKernels:
             out, elapsed = F.linear(x, weight), math.nan
         else:
             elapsed = self.clock() - started
-        with self._lock:
-            if slot >= WARM_ROUNDS * len(names):
-                done = trial.totals[index]
-                trial.totals[index] = elapsed if math.isinf(done) else done + elapsed
-            if math.isnan(elapsed):
-                trial.totals[index] = math.nan
+        with self._lock:  # a failure (nan), warm or timed, stays nan: nan + x is nan
+            if math.isnan(elapsed) or slot >= WARM_ROUNDS * len(names):
+                total = trial.totals[index]
+                trial.totals[index] = elapsed if math.isinf(total) else total + elapsed
             if slot + 1 == (WARM_ROUNDS + TIMED_ROUNDS) * len(names):
                 self._decide(key, trial, names)
         return out
@@ -202,7 +200,7 @@ class LinearKernels:
     def _decide(self, key: tuple[int, int, int], trial: _Trial, names: list[str]) -> None:
         """Keep the least timed total; none (F.linear from now on) if every candidate failed."""
         timed = [(total, i) for i, total in enumerate(trial.totals)  # ties: the first
-                 if not math.isnan(total) and not math.isinf(total)]
+                 if math.isfinite(total)]
         self.chosen[key] = names[min(timed)[1]] if timed else FALLBACK
         self.trials.pop(key, None)
 
