@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 import torch
@@ -17,6 +18,7 @@ from harness.engine.packed import packed_inputs, score_pieces
 from harness.engine.prefix import Batch, Prefix, PrefixGroup, group_by_prefix
 from harness.engine.running import Running, can_merge
 from harness.engine.shared_prefix import SharedPrefix
+from harness.engine.split_head import HeadSplit, Request, SplitHead
 from harness.engine.spread import pack_even, pack_rows
 from harness.engine.trie import Path, Piece, pack
 from harness.engine.types import (
@@ -65,6 +67,7 @@ class HFEngine:
         batch_size: int | None = None,  # None: automatic, from a memory budget
         prefix_reuse: bool = True,
         tune_kernels: bool = True,  # CPU float32: time products for few-row calls (kernels.py)
+        split_head: bool = True,  # CPU float32 greedy steps read half the head (split_head.py)
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
@@ -75,6 +78,8 @@ class HFEngine:
         self.device = torch.device(info.device)
         self.kernels = LinearKernels(tune_kernels)  # installs on CPU float32 layers only
         self.kernels.prepare(model)  # builds the compiled candidate now, not mid-pass
+        self.head = SplitHead(split_head and info.device == "cpu")
+        self._split: HeadSplit | None = None  # the model's head while held split (generate)
         if info.device == "cpu":
             torch.set_num_threads(os.cpu_count() or 1)
         self.pad_id = self._pad_id()
@@ -172,15 +177,17 @@ class HFEngine:
         cache = new_cache(self.model.config, reserve)
         if self._lone_prefixes(prefixes, cache):
             for row, p in enumerate(prefixes):  # each row's cache copied in, then freed
-                out = self.model(input_ids=torch.tensor([p], device=self.device),
-                                 cache=new_cache(self.model.config, 0), use_cache=True,
-                                 logits_to_keep=1)
+                with SplitHead.request(self._split, "discard"):
+                    out = self.model(input_ids=torch.tensor([p], device=self.device),
+                                     cache=new_cache(self.model.config, 0), use_cache=True,
+                                     logits_to_keep=1)
                 self.stats.count_pass(len(p), 1)
                 for layer, part in zip(cache.layers, out.cache.layers, strict=True):
                     layer.put_row(row, len(prefixes), ids.shape[1], part.keys, part.values)
                 del out
             return Prefix(cache, mask, lengths)
-        out = self.model(input_ids=ids, cache=cache, use_cache=True, logits_to_keep=1)
+        with SplitHead.request(self._split, "discard"):  # its logits are never read
+            out = self.model(input_ids=ids, cache=cache, use_cache=True, logits_to_keep=1)
         self.stats.count_pass(sum(len(p) for p in prefixes), len(prefixes))
         return Prefix(out.cache, mask, lengths)
 
@@ -411,8 +418,14 @@ class HFEngine:
         self, requests: Sequence[GenRequest], progress: Progress | None = None,
         sink: GenSink | None = None,
     ) -> list[GenResult]:
-        with self.kernels.installed(self.model):
-            return self._generate(requests, progress, sink)
+        greedy = all(r.temperature <= 0 for r in requests)  # sampled rows need every logit
+        with (self.head.installed(self.model) if greedy else nullcontext(None)) as split, \
+                self.kernels.installed(self.model):  # the head first: kernels skip it then
+            self._split = split
+            try:
+                return self._generate(requests, progress, sink)
+            finally:
+                self._split = None
 
     @torch.inference_mode()
     def _generate(
@@ -467,9 +480,8 @@ class HFEngine:
                 else:
                     running.join(joining)
             assert running is not None
-            greedy = running.logits.argmax(-1).tolist()  # one device sync per step
             for row, decoder in enumerate(running.decoders):
-                decoder.push(decoder.choose(running.logits[row], greedy[row]))
+                decoder.push(decoder.choose(running.logits[row], running.greedy[row]))
             done = running.finished()
             for row in done:
                 yield running.members[row], running.decoders[row]
@@ -483,10 +495,30 @@ class HFEngine:
 
     def _start(self, rows: list[list[int]], reqs: list[GenRequest], members: list[int],
                prefix: Prefix | None, groups: list[int], split: bool) -> Running:
-        logits, cache, mask, positions, shared = self._forward_rows(
-            rows, prefix, groups, reserve=max(r.max_new_tokens for r in reqs), split=split)
+        with self._argmax_request() as request:
+            logits, cache, mask, positions, shared = self._forward_rows(
+                rows, prefix, groups, reserve=max(r.max_new_tokens for r in reqs), split=split)
+        if self._split is not None and self.head.verified is None:
+            # logits are the head's own output, untransformed: argmax steps may skip them
+            self.head.verified = logits is self._split.last_output
         decoders = [RowDecoder(req, self.tokenizer, self.eos_ids) for req in reqs]
-        return Running(cache, mask, positions, logits[:, -1], members, decoders, shared)
+        return Running(cache, mask, positions, logits[:, -1], self._greedy(request, logits),
+                       members, decoders, shared)
+
+    def _argmax_request(self) -> Any:
+        """A context asking the split head for each row's argmax only, once the model was seen
+        to return the head's output as its logits (else a context asking nothing)."""
+        if self._split is None or not self.head.verified:
+            return nullcontext(None)
+        return SplitHead.request(self._split, "argmax")
+
+    @staticmethod
+    def _greedy(request: Request | None, logits: torch.Tensor) -> list[int]:
+        """Each row's argmax: the split head's, where the model returned its placeholder."""
+        if request is not None and request.ids is not None and logits is request.output:
+            return request.ids
+        greedy: list[int] = logits[:, -1].argmax(-1).tolist()
+        return greedy
 
     def _step(self, running: Running) -> None:
         """One decode step: each row's last chosen token, after its cache."""
@@ -494,8 +526,10 @@ class HFEngine:
         running.mask = torch.cat([running.mask, torch.ones_like(running.mask[:, :1])], dim=1)
         running.positions = running.positions + 1
         extra = {} if running.shared is None else {"shared_prefix": running.shared}
-        out = self.model(input_ids=torch.tensor([feed], device=self.device).T,
-                         attention_mask=running.mask, position_ids=running.positions,
-                         cache=running.cache, use_cache=True, logits_to_keep=1, **extra)
+        with self._argmax_request() as request:
+            out = self.model(input_ids=torch.tensor([feed], device=self.device).T,
+                             attention_mask=running.mask, position_ids=running.positions,
+                             cache=running.cache, use_cache=True, logits_to_keep=1, **extra)
         running.cache, running.logits = out.cache, out.logits[:, -1]
+        running.greedy = self._greedy(request, out.logits)
         self.stats.count_pass(running.size, running.size)

@@ -23,7 +23,7 @@ import torch
 
 from harness.paths import cache_root
 
-SOURCE = Path(__file__).with_name("few_rows.cpp")
+SOURCES = tuple(Path(__file__).with_name(name) for name in ("few_rows.cpp", "split_head.cpp"))
 BUILD_TIMEOUT_S = 600  # a compiler that hangs must not hold the engine's start for ever
 FLAGS = ("-O3", "-march=native", "-fopenmp", "-shared", "-fPIC", "-std=c++17", "-w")
 Product = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -63,8 +63,8 @@ def cpu_identity(info: str) -> str:
 
 
 def build_key(cxx: str) -> str:
-    parts = [SOURCE.read_bytes().decode(), torch.__version__, cxx, " ".join(FLAGS),
-             _cpu_identity()]
+    parts = [*(source.read_bytes().decode() for source in SOURCES), torch.__version__, cxx,
+             " ".join(FLAGS), _cpu_identity()]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 
@@ -74,7 +74,7 @@ def _command(cxx: str, out: Path) -> list[str]:
     libs = library_paths()
     abi = int(torch.compiled_with_cxx11_abi())
     return [*shlex.split(cxx), *FLAGS, f"-D_GLIBCXX_USE_CXX11_ABI={abi}",
-            *(f"-I{p}" for p in include_paths()), str(SOURCE), "-o", str(out),
+            *(f"-I{p}" for p in include_paths()), *map(str, SOURCES), "-o", str(out),
             *(f"-L{p}" for p in libs), *(f"-Wl,-rpath,{p}" for p in libs),
             "-lc10", "-ltorch_cpu", "-ltorch"]
 

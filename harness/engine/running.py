@@ -32,7 +32,9 @@ class Running:
     cache: Any  # row i of every layer belongs to members[i]
     mask: torch.Tensor  # (rows, width): 1 where a real token is
     positions: torch.Tensor  # (rows, 1): position of each row's last token
-    logits: torch.Tensor  # (rows, vocab): each row's next-token logits
+    logits: torch.Tensor  # (rows, vocab): each row's next-token logits (a placeholder where
+    # the step computed only the argmax: then every row is greedy)
+    greedy: list[int]  # each row's argmax of its logits
     members: list[int]  # request index of each row
     decoders: list[RowDecoder]
     shared: SharedPrefix | None = None  # the prefix cache rows read in place (else copied)
@@ -54,6 +56,7 @@ class Running:
         self.mask = self.mask.index_select(0, index)
         self.positions = self.positions.index_select(0, index)
         self.logits = self.logits.index_select(0, index)
+        self.greedy = [self.greedy[r] for r in rows]
         self.members = [self.members[r] for r in rows]
         self.decoders = [self.decoders[r] for r in rows]
         if self.shared is not None:
@@ -72,6 +75,7 @@ class Running:
         self.mask = torch.cat([_left_pad(self.mask, width, 1), _left_pad(other.mask, width, 1)])
         self.positions = torch.cat([self.positions, other.positions])
         self.logits = torch.cat([self.logits, other.logits])
+        self.greedy += other.greedy
         self.members += other.members
         self.decoders += other.decoders
         for mine, theirs in zip(self.cache.layers, other.cache.layers, strict=True):

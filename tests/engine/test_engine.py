@@ -53,7 +53,7 @@ def test_prefix_reuse_keeps_greedy_text(loaded, suite, task) -> None:  # type: i
     requests = [g[0] for g in generation_requests(tok, suite.task(task), items, _style(tok),
                                                   Decoding())]
     plain_engine = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False,
-                            tune_kernels=False)
+                            tune_kernels=False, split_head=False)
     plain = plain_engine.generate(requests)
     # one logits row per new token: the prompt pass gives the first, each step the next
     assert plain_engine.stats.logit_rows == sum(r.generated_tokens for r in plain)
@@ -62,6 +62,8 @@ def test_prefix_reuse_keeps_greedy_text(loaded, suite, task) -> None:  # type: i
     assert [r.text for r in plain] == [r.text for r in fast]
     assert not plain_engine.kernels.chosen
     assert fast_engine.kernels.chosen  # decode steps ran the products chosen by timing
+    # greedy steps read half of the head, which the model returned as its logits untouched
+    assert fast_engine.head.verified and plain_engine.head.verified is None
     assert [r.generated_tokens for r in plain] == [r.generated_tokens for r in fast]
     if task == "open_qa":
         assert fast_engine.stats.tokens_saved > 1000

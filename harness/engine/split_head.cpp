@@ -1,0 +1,424 @@
+// A float32 output head (vocab x hidden) held in place as blocks of 16-bit halves: each block
+// of `block` rows holds the high halves of its rows (their bfloat16 truncations, a plain
+// bfloat16 matrix that a library product reads), then their low halves. The same bytes as
+// the float32 matrix, so no copy: every float32 weight is rebuilt exactly from its halves.
+//
+// split_pick: each row's argmax of x·wᵀ, given the product of the high halves with x rounded
+// to bfloat16 (`approx`, computed by the caller). Every approximate logit is within a bound
+// of the exact one (the low halves' norm times |x|, the high halves' norm times x's rounding,
+// float32 summation and the output's bfloat16 rounding); the logits whose bound reaches the
+// best lower bound are computed again exactly (float64 sums of the float32 weights), and the
+// best of those is the argmax of the exact logits: the token the full float32 head gives, up
+// to float32 rounding between near-ties.
+// Built with few_rows.cpp by harness/engine/native.py; ops in torch.ops.fact_harness.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/library.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+namespace {
+
+typedef float f16x __attribute__((vector_size(64)));
+typedef int i16x __attribute__((vector_size(64)));
+typedef uint16_t h16x __attribute__((vector_size(32)));
+typedef uint32_t u16x __attribute__((vector_size(64)));
+
+constexpr int J = 4;         // weight rows per tile
+constexpr int G = 4;         // x rows per pass over a tile's k-block
+constexpr int64_t KB = 512;  // k-block
+constexpr int AHEAD = 2;     // prefetch the tile this many tiles ahead
+
+// Where row `row`'s halves start, in uint16 units from the matrix's start.
+struct Layout {
+  int64_t rows, cols, block;
+  int64_t first(int64_t row) const { return row / block * block; }
+  int64_t count(int64_t row) const { return std::min(block, rows - first(row)); }
+  int64_t hi(int64_t row) const { return first(row) * 2 * cols + (row - first(row)) * cols; }
+  int64_t lo(int64_t row) const { return hi(row) + count(row) * cols; }
+};
+
+inline float as_float(uint32_t bits) { float f; std::memcpy(&f, &bits, sizeof f); return f; }
+
+inline float weight(const uint16_t* hi, const uint16_t* lo, int64_t k) {
+  return as_float((uint32_t(hi[k]) << 16) | lo[k]);
+}
+
+inline f16x load_f(const float* p) { f16x v; std::memcpy(&v, p, sizeof v); return v; }
+
+inline u16x widen(const uint16_t* p) {
+  h16x h; std::memcpy(&h, p, sizeof h);
+  return __builtin_convertvector(h, u16x);
+}
+
+inline f16x load_w(const uint16_t* hi, const uint16_t* lo) {
+  const u16x bits = (widen(hi) << 16) | widen(lo);
+  f16x v; std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+
+inline f16x fold(f16x x, f16x y, i16x lo, i16x hi) {
+  return __builtin_shuffle(x, y, lo) + __builtin_shuffle(x, y, hi);
+}
+
+// Sixteen vectors -> one: lane i holds the sum of the lanes of a[i].
+inline f16x reduce16(const f16x* a) {
+  const i16x l1 = {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23};
+  const i16x h1 = {8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31};
+  const i16x l2 = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27};
+  const i16x h2 = {4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31};
+  const i16x l3 = {0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29};
+  const i16x h3 = {2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31};
+  const i16x l4 = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
+  const i16x h4 = {1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31};
+  f16x b[8], c[4], d[2];
+  for (int i = 0; i < 8; ++i) b[i] = fold(a[2 * i], a[2 * i + 1], l1, h1);
+  for (int i = 0; i < 4; ++i) c[i] = fold(b[2 * i], b[2 * i + 1], l2, h2);
+  for (int i = 0; i < 2; ++i) d[i] = fold(c[2 * i], c[2 * i + 1], l3, h3);
+  return fold(d[0], d[1], l4, h4);
+}
+
+// acc[r * J + j] += x[r, k0:k1] * w[j, k0:k1] lane-wise, w rebuilt from its halves.
+template <int R, bool PREFETCH>
+void pass(const float* x, const uint16_t* hi, const uint16_t* lo, int64_t K, int64_t k0,
+          int64_t k1, f16x* acc) {
+  f16x a[J * G];
+  for (int i = 0; i < R * J; ++i) a[i] = acc[i];
+  for (int64_t k = k0; k < k1; k += 16) {
+    f16x wv[J];
+    for (int j = 0; j < J; ++j) {
+      wv[j] = load_w(hi + j * K + k, lo + j * K + k);
+      if (PREFETCH) {
+        __builtin_prefetch(hi + (j + J * AHEAD) * K + k, 0, 2);
+        __builtin_prefetch(lo + (j + J * AHEAD) * K + k, 0, 2);
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      const f16x xv = load_f(x + r * K + k);
+      for (int j = 0; j < J; ++j) a[r * J + j] += xv * wv[j];
+    }
+  }
+  for (int i = 0; i < R * J; ++i) acc[i] = a[i];
+}
+
+template <bool PREFETCH>
+void run_pass(int rows, const float* x, const uint16_t* hi, const uint16_t* lo, int64_t K,
+              int64_t k0, int64_t k1, f16x* acc) {
+  switch (rows) {
+    case 4: pass<4, PREFETCH>(x, hi, lo, K, k0, k1, acc); break;
+    case 3: pass<3, PREFETCH>(x, hi, lo, K, k0, k1, acc); break;
+    case 2: pass<2, PREFETCH>(x, hi, lo, K, k0, k1, acc); break;
+    default: pass<1, PREFETCH>(x, hi, lo, K, k0, k1, acc); break;
+  }
+}
+
+// y[r, j] = x[r]·w[j] for the J weight rows whose halves start at hi / lo.
+void tile(const float* x, int64_t R, int64_t K, const uint16_t* hi, const uint16_t* lo, float* y,
+          int64_t ldy, f16x* acc) {
+  const int64_t groups = (R + G - 1) / G;
+  const int64_t whole = K / 16 * 16;
+  std::fill(acc, acc + groups * J * G, f16x{});
+  for (int64_t k0 = 0; k0 < whole; k0 += KB) {
+    const int64_t k1 = std::min(k0 + KB, whole);
+    for (int64_t g = 0; g < groups; ++g) {
+      const int rows = static_cast<int>(std::min<int64_t>(G, R - g * G));
+      if (g == 0) run_pass<true>(rows, x + g * G * K, hi, lo, K, k0, k1, acc + g * J * G);
+      else run_pass<false>(rows, x + g * G * K, hi, lo, K, k0, k1, acc + g * J * G);
+    }
+  }
+  for (int64_t g = 0; g < groups; ++g) {
+    const f16x sums = reduce16(acc + g * J * G);
+    for (int64_t r = g * G; r < std::min(R, g * G + G); ++r) {
+      for (int j = 0; j < J; ++j) {
+        float s = sums[(r - g * G) * J + j];
+        for (int64_t k = whole; k < K; ++k) s += x[r * K + k] * weight(hi + j * K, lo + j * K, k);
+        y[r * ldy + j] = s;
+      }
+    }
+  }
+}
+
+Layout layout_of(const at::Tensor& w, int64_t block) {
+  TORCH_CHECK(w.dim() == 2 && w.scalar_type() == at::kFloat && w.is_contiguous() &&
+                  w.device().is_cpu(),
+              "split head: a contiguous float32 CPU matrix");
+  TORCH_CHECK(block > 0 && block % J == 0, "split head: block must be a positive multiple of ", J);
+  return Layout{w.size(0), w.size(1), block};
+}
+
+uint16_t* halves(const at::Tensor& w) { return reinterpret_cast<uint16_t*>(w.data_ptr<float>()); }
+
+at::Tensor rows_of(const at::Tensor& x, const Layout& at) {
+  TORCH_CHECK(x.dim() == 2 && x.size(1) == at.cols && x.scalar_type() == at::kFloat &&
+                  x.device().is_cpu(),
+              "split head: x must be float32 CPU rows of the matrix's width");
+  return x.contiguous();
+}
+
+float up(double v) {  // a float32 no smaller than v (infinity where v is not finite)
+  if (!std::isfinite(v)) return std::numeric_limits<float>::infinity();
+  return std::nextafter(float(v), std::numeric_limits<float>::infinity());
+}
+
+// In place: float32 rows -> blocks of high halves then low halves. Returns (2, rows) float32,
+// rounded up: each row's |w_i - hi_i|_2 (what its low halves hold) and |hi_i|_2.
+at::Tensor split_weight(at::Tensor w, int64_t block) {
+  const Layout at = layout_of(w, block);
+  const int64_t V = at.rows, K = at.cols;
+  auto norms = at::empty({2, V}, w.options());
+  float* nb = norms.data_ptr<float>();
+  uint16_t* h = halves(w);
+  const double u = std::ldexp(1.0, -24);  // float32 sums of K squares: within (1 + gamma)
+  const double gamma = (K + 1) * u / (1.0 - (K + 1) * u);
+  const int64_t blocks = (V + block - 1) / block;
+  at::parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
+    std::vector<uint32_t> row(K);
+    std::vector<uint16_t> low;
+    for (int64_t blk = b0; blk < b1; ++blk) {
+      const int64_t first = blk * block, n = std::min(block, V - first);
+      uint16_t* base = h + first * 2 * K;
+      low.resize(n * K);
+      // Row i's high halves go where rows < i/2 + 1 were: rows already read (row 0: from a copy).
+      for (int64_t i = 0; i < n; ++i) {
+        std::memcpy(row.data(), base + i * 2 * K, K * sizeof(uint32_t));
+        uint16_t* hi = base + i * K;
+        uint16_t* lo = low.data() + i * K;
+        f16x rest{}, high{};
+        int64_t k = 0;
+        for (; k + 16 <= K; k += 16) {
+          u16x bits; std::memcpy(&bits, row.data() + k, sizeof bits);
+          const h16x top16 = __builtin_convertvector(bits >> 16, h16x);
+          const h16x low16 = __builtin_convertvector(bits & 0xFFFFu, h16x);
+          std::memcpy(hi + k, &top16, sizeof top16);
+          std::memcpy(lo + k, &low16, sizeof low16);
+          const u16x top_bits = bits & 0xFFFF0000u;
+          f16x whole, top;
+          std::memcpy(&whole, &bits, sizeof whole);
+          std::memcpy(&top, &top_bits, sizeof top);
+          const f16x d = whole - top;  // exact: at most 16 significant bits
+          rest += d * d;
+          high += top * top;
+        }
+        double r = 0.0, t = 0.0;
+        for (int l = 0; l < 16; ++l) { r += rest[l]; t += high[l]; }
+        for (; k < K; ++k) {
+          hi[k] = uint16_t(row[k] >> 16);
+          lo[k] = uint16_t(row[k] & 0xFFFFu);
+          const double top = as_float(row[k] & 0xFFFF0000u);
+          const double d = double(as_float(row[k])) - top;
+          r += d * d;
+          t += top * top;
+        }
+        nb[first + i] = up(std::sqrt(r * (1.0 + 2.0 * gamma)));
+        nb[V + first + i] = up(std::sqrt(t * (1.0 + 2.0 * gamma)));
+      }
+      std::memcpy(base + n * K, low.data(), n * K * sizeof(uint16_t));
+    }
+  });
+  return norms;
+}
+
+// In place: the split blocks back to float32 rows.
+void unsplit_weight(at::Tensor w, int64_t block) {
+  const Layout at = layout_of(w, block);
+  const int64_t V = at.rows, K = at.cols;
+  uint16_t* h = halves(w);
+  const int64_t blocks = (V + block - 1) / block;
+  at::parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
+    std::vector<uint32_t> row(K);
+    std::vector<uint16_t> low;
+    for (int64_t blk = b0; blk < b1; ++blk) {
+      const int64_t first = blk * block, n = std::min(block, V - first);
+      uint16_t* base = h + first * 2 * K;
+      low.assign(base + n * K, base + 2 * n * K);
+      // Last row first: row i's float32s cover high halves of rows 2i and 2i + 1, done by then.
+      for (int64_t i = n - 1; i >= 0; --i) {
+        const uint16_t* hi = base + i * K;
+        const uint16_t* lo = low.data() + i * K;
+        for (int64_t k = 0; k < K; ++k) row[k] = (uint32_t(hi[k]) << 16) | lo[k];
+        std::memcpy(base + i * 2 * K, row.data(), K * sizeof(uint32_t));
+      }
+    }
+  });
+}
+
+// The float32 rows `ids` of the split matrix (an embedding lookup).
+at::Tensor split_rows(const at::Tensor& w, const at::Tensor& ids, int64_t block) {
+  const Layout at = layout_of(w, block);
+  TORCH_CHECK(ids.scalar_type() == at::kLong && ids.device().is_cpu(), "split_rows: int64 CPU ids");
+  auto flat = ids.contiguous().view(-1);
+  const int64_t n = flat.numel(), K = at.cols;
+  const int64_t* id = flat.data_ptr<int64_t>();
+  for (int64_t i = 0; i < n; ++i)
+    TORCH_CHECK(id[i] >= 0 && id[i] < at.rows, "split_rows: id ", id[i], " out of range");
+  auto out = at::empty({n, K}, w.options());
+  uint32_t* o = reinterpret_cast<uint32_t*>(out.data_ptr<float>());
+  const uint16_t* h = halves(w);
+  at::parallel_for(0, n, 64, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const uint16_t* hi = h + at.hi(id[i]);
+      const uint16_t* lo = h + at.lo(id[i]);
+      for (int64_t k = 0; k < K; ++k) o[i * K + k] = (uint32_t(hi[k]) << 16) | lo[k];
+    }
+  });
+  return out;
+}
+
+// x·wᵀ with the exact float32 weights of the split matrix (few rows of x).
+at::Tensor split_linear(const at::Tensor& x, const at::Tensor& w, int64_t block) {
+  const Layout at = layout_of(w, block);
+  auto xc = rows_of(x, at);
+  const int64_t R = xc.size(0), K = at.cols, V = at.rows;
+  auto y = at::empty({R, V}, xc.options());
+  if (R == 0 || V == 0) return y;
+  const float* xp = xc.data_ptr<float>();
+  const uint16_t* h = halves(w);
+  float* yp = y.data_ptr<float>();
+  const int64_t groups = (R + G - 1) / G;
+  at::parallel_for(0, (V + J - 1) / J, 16, [&](int64_t t0, int64_t t1) {
+    std::vector<f16x> acc(groups * J * G);
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t row = t * J;
+      if (row + J <= V && at.first(row) == at.first(row + J - 1)) {
+        tile(xp, R, K, h + at.hi(row), h + at.lo(row), yp + row, V, acc.data());
+        continue;
+      }
+      for (int64_t o = row; o < std::min(V, row + J); ++o) {  // a tile cut by the matrix's end
+        for (int64_t r = 0; r < R; ++r) {
+          float s = 0.f;
+          for (int64_t k = 0; k < K; ++k) s += xp[r * K + k] * weight(h + at.hi(o), h + at.lo(o), k);
+          yp[r * V + o] = s;
+        }
+      }
+    }
+  });
+  return y;
+}
+
+// Each row's argmax of x·wᵀ (see the top of this file), from approx = hi·x'ᵀ (rows x R,
+// bfloat16), x' = x rounded to bfloat16 (`xs`). -1 for a row whose x or approximate logits
+// are not finite: its caller computes that row's logits instead.
+at::Tensor split_pick(const at::Tensor& x, const at::Tensor& xs, const at::Tensor& w, int64_t block,
+                      const at::Tensor& norms, const at::Tensor& approx) {
+  const Layout at = layout_of(w, block);
+  auto xc = rows_of(x, at);
+  const int64_t R = xc.size(0), V = at.rows, K = at.cols;
+  TORCH_CHECK(norms.dim() == 2 && norms.size(0) == 2 && norms.size(1) == V &&
+                  norms.scalar_type() == at::kFloat && norms.is_contiguous(),
+              "split_pick: split_weight's norms");
+  TORCH_CHECK(xs.sizes() == xc.sizes() && xs.scalar_type() == at::kBFloat16,
+              "split_pick: x rounded to bfloat16");
+  TORCH_CHECK(approx.dim() == 2 && approx.size(0) == V && approx.size(1) == R &&
+                  approx.scalar_type() == at::kBFloat16 && approx.device().is_cpu(),
+              "split_pick: approx must be the high halves' product, rows x R, bfloat16");
+  auto chosen = at::full({R}, -1, xc.options().dtype(at::kLong));
+  if (R == 0 || V == 0) return chosen;
+  auto screened = xs.contiguous().to(at::kFloat);
+  auto ac = approx.contiguous();
+  const float* xp = xc.data_ptr<float>();
+  const float* sp = screened.data_ptr<float>();
+  // each row's approximate logits in a row of their own (a transposed copy)
+  std::vector<uint16_t> by_row(R * V);
+  const uint16_t* src = reinterpret_cast<const uint16_t*>(ac.data_ptr<at::BFloat16>());
+  at::parallel_for(0, V, 4096, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i)
+      for (int64_t r = 0; r < R; ++r) by_row[r * V + i] = src[i * R + r];
+  });
+  const uint16_t* ap = by_row.data();
+  const float* e1 = norms.data_ptr<float>();  // |w_i - hi_i|
+  const float* e2 = e1 + V;                    // |hi_i|
+  const float e1_max = *std::max_element(e1, e1 + V), e2_max = *std::max_element(e2, e2 + V);
+  const uint16_t* h = halves(w);
+  const double u = std::ldexp(1.0, -24);
+  const double gamma = 2.0 * K * u / (1.0 - 2.0 * K * u);  // float32 sums of K products, twice over
+  const double rounding = std::ldexp(1.0, -7);               // bfloat16 output: twice its half-ulp
+  const double inf = std::numeric_limits<double>::infinity();
+  int64_t* out = chosen.data_ptr<int64_t>();
+  at::parallel_for(0, R, 1, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      // |exact_i - a_i| <= slack_i = cx |w_i - hi_i| + cs |hi_i| + rounding |a_i|
+      double nx = 0.0, nd = 0.0, ns = 0.0;
+      for (int64_t k = 0; k < K; ++k) {
+        const double v = xp[r * K + k], s = sp[r * K + k];
+        nx += v * v;
+        nd += (v - s) * (v - s);
+        ns += s * s;
+      }
+      const double cx = std::sqrt(nx) * (1.0 + 1e-6);
+      const double cs = (std::sqrt(nd) + gamma * std::sqrt(ns)) * (1.0 + 1e-6);
+      const uint16_t* ar = ap + r * V;
+      auto value = [&](int64_t i) { return double(as_float(uint32_t(ar[i]) << 16)); };
+      auto slack = [&](int64_t i, double a) {
+        return e1[i] * cx + e2[i] * cs + rounding * std::fabs(a) + 1e-30;
+      };
+      // The largest approximate logit and its magnitude's largest (16 lanes at a time).
+      f16x top, size;
+      for (int l = 0; l < 16; ++l) { top[l] = -INFINITY; size[l] = 0.f; }
+      int64_t i = 0;
+      for (; i + 16 <= V; i += 16) {
+        const u16x bits = widen(ar + i) << 16;
+        f16x a; std::memcpy(&a, &bits, sizeof a);
+        top = a > top ? a : top;
+        const f16x m = a < 0 ? -a : a;
+        size = m > size ? m : size;
+      }
+      double a_max = -inf, a_size = 0.0;
+      for (int l = 0; l < 16; ++l) { a_max = std::max(a_max, double(top[l])); a_size = std::max(a_size, double(size[l])); }
+      for (; i < V; ++i) { a_max = std::max(a_max, value(i)); a_size = std::max(a_size, std::fabs(value(i))); }
+      if (!std::isfinite(cx) || !std::isfinite(cs) || !std::isfinite(a_max) || !std::isfinite(a_size)) continue;
+      int64_t at_max = 0;
+      while (value(at_max) != a_max) ++at_max;
+      // A lower bound of the largest exact logit; every i whose upper bound, widened by its
+      // bound again (near-ties stay in), reaches it is a candidate. A cheap float pass first,
+      // with every i's bound replaced by the largest (so it keeps a superset).
+      const double best_low = a_max - slack(at_max, a_max);
+      const double widest = 2.0 * (e1_max * cx + e2_max * cs + rounding * a_size + 1e-30);
+      const float floor = float((best_low - widest) * (1.0 + 1e-6) - 1e-6 * std::fabs(best_low - widest)) ;
+      double best = -inf;
+      int64_t best_i = -1;
+      for (int64_t c = 0; c < V; c += 16) {
+        if (c + 16 <= V) {
+          const u16x bits = widen(ar + c) << 16;
+          f16x a; std::memcpy(&a, &bits, sizeof a);
+          bool any = false;
+          for (int l = 0; l < 16; ++l) any |= a[l] >= floor;
+          if (!any) continue;
+        }
+        for (int64_t k2 = c; k2 < std::min(V, c + 16); ++k2) {
+          const double a = value(k2);
+          if (a + 2.0 * slack(k2, a) < best_low) continue;
+          const uint16_t* hi = h + at.hi(k2);
+          const uint16_t* lo = h + at.lo(k2);
+          double s = 0.0;
+          for (int64_t k = 0; k < K; ++k) s += double(xp[r * K + k]) * double(weight(hi, lo, k));
+          if (s > best) { best = s; best_i = k2; }  // ties: the lowest index, as argmax does
+        }
+      }
+      out[r] = best_i;
+    }
+  });
+  return chosen;
+}
+
+}  // namespace
+
+TORCH_LIBRARY_FRAGMENT(fact_harness, m) {
+  m.def("split_weight(Tensor(a!) weight, int block) -> Tensor");
+  m.def("unsplit_weight(Tensor(a!) weight, int block) -> ()");
+  m.def("split_rows(Tensor weight, Tensor ids, int block) -> Tensor");
+  m.def("split_linear(Tensor x, Tensor weight, int block) -> Tensor");
+  m.def("split_pick(Tensor x, Tensor xs, Tensor weight, int block, Tensor norms, Tensor approx) -> Tensor");
+}
+
+TORCH_LIBRARY_IMPL(fact_harness, CPU, m) {
+  m.impl("split_weight", &split_weight);
+  m.impl("unsplit_weight", &unsplit_weight);
+  m.impl("split_rows", &split_rows);
+  m.impl("split_linear", &split_linear);
+  m.impl("split_pick", &split_pick);
+}
