@@ -14,6 +14,7 @@ from harness.engine.batching import rows_per_batch
 from harness.engine.decode import RowDecoder
 from harness.engine.kernels import LinearKernels
 from harness.engine.kv import ReservedLayer, new_cache
+from harness.engine.norms import FusedNorms
 from harness.engine.packed import packed_inputs, score_pieces
 from harness.engine.prefix import Batch, Prefix, PrefixGroup, group_by_prefix
 from harness.engine.running import Running, can_merge
@@ -68,6 +69,7 @@ class HFEngine:
         prefix_reuse: bool = True,
         tune_kernels: bool = True,  # CPU float32: time products for few-row calls (kernels.py)
         split_head: bool = True,  # CPU float32 greedy steps read half the head (split_head.py)
+        fuse_norms: bool = True,  # F.rms_norm for RMSNorm layers it matches bit for bit
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
@@ -79,6 +81,7 @@ class HFEngine:
         self.kernels = LinearKernels(tune_kernels)  # installs on CPU float32 layers only
         self.kernels.prepare(model)  # builds the compiled candidate now, not mid-pass
         self.head = SplitHead(split_head and info.device == "cpu")
+        self.norms = FusedNorms(fuse_norms)  # RMSNorm layers: one fused op where bit-equal
         self._split: HeadSplit | None = None  # the model's head while held split (generate)
         if info.device == "cpu":
             torch.set_num_threads(os.cpu_count() or 1)
@@ -320,7 +323,7 @@ class HFEngine:
         self, requests: Sequence[LoglikRequest], progress: Progress | None = None,
         sink: LoglikSink | None = None,
     ) -> list[LoglikResult]:
-        with self.kernels.installed(self.model):
+        with self.kernels.installed(self.model), self.norms.installed(self.model):
             return self._loglikelihood(requests, progress, sink)
 
     @torch.inference_mode()
@@ -420,7 +423,8 @@ class HFEngine:
     ) -> list[GenResult]:
         greedy = all(r.temperature <= 0 for r in requests)  # sampled rows need every logit
         with (self.head.installed(self.model) if greedy else nullcontext(None)) as split, \
-                self.kernels.installed(self.model):  # the head first: kernels skip it then
+                self.kernels.installed(self.model), self.norms.installed(self.model):
+            # the head first: the kernels skip it then
             self._split = split
             try:
                 return self._generate(requests, progress, sink)
