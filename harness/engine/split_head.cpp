@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <vector>
 
 namespace {
@@ -158,6 +159,19 @@ at::Tensor rows_of(const at::Tensor& x, const Layout& at) {
                   x.device().is_cpu(),
               "split head: x must be float32 CPU rows of the matrix's width");
   return x.contiguous();
+}
+
+float largest(const float* p, int64_t n) {  // of non-negative values (the norms)
+  f16x m{};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const f16x v = load_f(p + i);
+    m = v > m ? v : m;
+  }
+  float best = 0.f;
+  for (int l = 0; l < 16; ++l) best = std::max(best, m[l]);
+  for (; i < n; ++i) best = std::max(best, p[i]);
+  return best;
 }
 
 float up(double v) {  // a float32 no smaller than v (infinity where v is not finite)
@@ -318,90 +332,143 @@ at::Tensor split_pick(const at::Tensor& x, const at::Tensor& xs, const at::Tenso
               "split_pick: approx must be the high halves' product, rows x R, bfloat16");
   auto chosen = at::full({R}, -1, xc.options().dtype(at::kLong));
   if (R == 0 || V == 0) return chosen;
+  TORCH_CHECK(V * R < (int64_t(1) << 31), "split_pick: at most 2^31 approximate logits");
   auto screened = xs.contiguous().to(at::kFloat);
   auto ac = approx.contiguous();
   const float* xp = xc.data_ptr<float>();
   const float* sp = screened.data_ptr<float>();
-  // each row's approximate logits in a row of their own (a transposed copy)
-  std::vector<uint16_t> by_row(R * V);
-  const uint16_t* src = reinterpret_cast<const uint16_t*>(ac.data_ptr<at::BFloat16>());
-  at::parallel_for(0, V, 4096, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i)
-      for (int64_t r = 0; r < R; ++r) by_row[r * V + i] = src[i * R + r];
-  });
-  const uint16_t* ap = by_row.data();
+  const uint16_t* ap = reinterpret_cast<const uint16_t*>(ac.data_ptr<at::BFloat16>());
   const float* e1 = norms.data_ptr<float>();  // |w_i - hi_i|
   const float* e2 = e1 + V;                    // |hi_i|
-  const float e1_max = *std::max_element(e1, e1 + V), e2_max = *std::max_element(e2, e2 + V);
+  const double e1_max = largest(e1, V), e2_max = largest(e2, V);
   const uint16_t* h = halves(w);
   const double u = std::ldexp(1.0, -24);
   const double gamma = 2.0 * K * u / (1.0 - 2.0 * K * u);  // float32 sums of K products, twice over
   const double rounding = std::ldexp(1.0, -7);               // bfloat16 output: twice its half-ulp
   const double inf = std::numeric_limits<double>::infinity();
-  int64_t* out = chosen.data_ptr<int64_t>();
-  at::parallel_for(0, R, 1, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      // |exact_i - a_i| <= slack_i = cx |w_i - hi_i| + cs |hi_i| + rounding |a_i|
-      double nx = 0.0, nd = 0.0, ns = 0.0;
-      for (int64_t k = 0; k < K; ++k) {
-        const double v = xp[r * K + k], s = sp[r * K + k];
-        nx += v * v;
-        nd += (v - s) * (v - s);
-        ns += s * s;
-      }
-      const double cx = std::sqrt(nx) * (1.0 + 1e-6);
-      const double cs = (std::sqrt(nd) + gamma * std::sqrt(ns)) * (1.0 + 1e-6);
-      const uint16_t* ar = ap + r * V;
-      auto value = [&](int64_t i) { return double(as_float(uint32_t(ar[i]) << 16)); };
-      auto slack = [&](int64_t i, double a) {
-        return e1[i] * cx + e2[i] * cs + rounding * std::fabs(a) + 1e-30;
-      };
-      // The largest approximate logit and its magnitude's largest (16 lanes at a time).
-      f16x top, size;
-      for (int l = 0; l < 16; ++l) { top[l] = -INFINITY; size[l] = 0.f; }
-      int64_t i = 0;
-      for (; i + 16 <= V; i += 16) {
-        const u16x bits = widen(ar + i) << 16;
+  // Per row: |exact_i - a_i| <= slack_i = cx |w_i - hi_i| + cs |hi_i| + rounding |a_i| with
+  // cx = |x|, cs = |x - x'| + gamma |x'| (rounded up), x' = x rounded to bfloat16.
+  std::vector<double> cx(R), cs(R);
+  for (int64_t r = 0; r < R; ++r) {
+    double nx = 0.0, nd = 0.0, ns = 0.0;
+    for (int64_t k = 0; k < K; ++k) {
+      const double v = xp[r * K + k], s = sp[r * K + k];
+      nx += v * v;
+      nd += (v - s) * (v - s);
+      ns += s * s;
+    }
+    cx[r] = std::sqrt(nx) * (1.0 + 1e-6);
+    cs[r] = (std::sqrt(nd) + gamma * std::sqrt(ns)) * (1.0 + 1e-6);
+  }
+  auto value = [&](int64_t f) { return double(as_float(uint32_t(ap[f]) << 16)); };  // flat index
+  auto slack = [&](int64_t i, int64_t r, double a) {
+    return e1[i] * cx[r] + e2[i] * cs[r] + rounding * std::fabs(a) + 1e-30;
+  };
+  // approx is flat: element f is row f % R of vocabulary entry f / R. Where R divides 16,
+  // lane l of every 16-element chunk holds row l % R, so whole chunks are compared at once.
+  const int64_t N = V * R;
+  const bool lanes = 16 % R == 0;
+  const int64_t grain = 16 * 1024;
+  struct Best { double value; int64_t at; };
+  const Best none{-inf, N};
+  // Pass 1: each row's largest approximate logit (first position among equals).
+  std::vector<Best> top(R, none);
+  std::vector<double> size(R, 0.0);
+  std::mutex merge;
+  at::parallel_for(0, (N + 15) / 16, grain / 16, [&](int64_t c0, int64_t c1) {
+    std::vector<Best> mine(R, none);
+    std::vector<double> big(R, 0.0);
+    int64_t f = c0 * 16;
+    const int64_t end = std::min(N, c1 * 16);
+    if (lanes) {
+      f16x best, most;
+      i16x where;
+      for (int l = 0; l < 16; ++l) { best[l] = -INFINITY; most[l] = 0.f; where[l] = 0; }
+      const i16x lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+      for (; f + 16 <= end; f += 16) {
+        const u16x bits = widen(ap + f) << 16;
         f16x a; std::memcpy(&a, &bits, sizeof a);
-        top = a > top ? a : top;
+        const i16x up_ = a > best;
+        best = up_ ? a : best;
+        where = up_ ? lane + int(f) : where;
         const f16x m = a < 0 ? -a : a;
-        size = m > size ? m : size;
+        most = m > most ? m : most;
       }
-      double a_max = -inf, a_size = 0.0;
-      for (int l = 0; l < 16; ++l) { a_max = std::max(a_max, double(top[l])); a_size = std::max(a_size, double(size[l])); }
-      for (; i < V; ++i) { a_max = std::max(a_max, value(i)); a_size = std::max(a_size, std::fabs(value(i))); }
-      if (!std::isfinite(cx) || !std::isfinite(cs) || !std::isfinite(a_max) || !std::isfinite(a_size)) continue;
-      int64_t at_max = 0;
-      while (value(at_max) != a_max) ++at_max;
-      // A lower bound of the largest exact logit; every i whose upper bound, widened by its
-      // bound again (near-ties stay in), reaches it is a candidate. A cheap float pass first,
-      // with every i's bound replaced by the largest (so it keeps a superset).
-      const double best_low = a_max - slack(at_max, a_max);
-      const double widest = 2.0 * (e1_max * cx + e2_max * cs + rounding * a_size + 1e-30);
-      const float floor = float((best_low - widest) * (1.0 + 1e-6) - 1e-6 * std::fabs(best_low - widest)) ;
-      double best = -inf;
-      int64_t best_i = -1;
-      for (int64_t c = 0; c < V; c += 16) {
-        if (c + 16 <= V) {
-          const u16x bits = widen(ar + c) << 16;
-          f16x a; std::memcpy(&a, &bits, sizeof a);
-          bool any = false;
-          for (int l = 0; l < 16; ++l) any |= a[l] >= floor;
-          if (!any) continue;
-        }
-        for (int64_t k2 = c; k2 < std::min(V, c + 16); ++k2) {
-          const double a = value(k2);
-          if (a + 2.0 * slack(k2, a) < best_low) continue;
-          const uint16_t* hi = h + at.hi(k2);
-          const uint16_t* lo = h + at.lo(k2);
-          double s = 0.0;
-          for (int64_t k = 0; k < K; ++k) s += double(xp[r * K + k]) * double(weight(hi, lo, k));
-          if (s > best) { best = s; best_i = k2; }  // ties: the lowest index, as argmax does
-        }
+      for (int l = 0; l < 16; ++l) {
+        const int64_t r = l % R;
+        if (best[l] > mine[r].value || (best[l] == mine[r].value && where[l] < mine[r].at))
+          mine[r] = Best{best[l], where[l]};
+        big[r] = std::max(big[r], double(most[l]));
       }
-      out[r] = best_i;
+    }
+    for (; f < end; ++f) {
+      const int64_t r = f % R;
+      const double a = value(f);
+      if (a > mine[r].value) mine[r] = Best{a, f};
+      big[r] = std::max(big[r], std::fabs(a));
+    }
+    std::lock_guard<std::mutex> hold(merge);
+    for (int64_t r = 0; r < R; ++r) {
+      if (mine[r].value > top[r].value || (mine[r].value == top[r].value && mine[r].at < top[r].at))
+        top[r] = mine[r];
+      size[r] = std::max(size[r], big[r]);
     }
   });
+  // A lower bound of each row's largest exact logit; every entry whose upper bound, widened
+  // by its bound again (near-ties stay in), reaches it is a candidate. A cheap float pass
+  // first, with every bound replaced by the largest (so it keeps a superset).
+  std::vector<double> best_low(R, inf);
+  std::vector<float> floor(R, INFINITY);
+  std::vector<char> usable(R, 0);
+  for (int64_t r = 0; r < R; ++r) {
+    if (!std::isfinite(cx[r]) || !std::isfinite(cs[r]) || !std::isfinite(top[r].value) ||
+        !std::isfinite(size[r]))
+      continue;  // left to the caller (-1)
+    usable[r] = 1;
+    best_low[r] = top[r].value - slack(top[r].at / R, r, top[r].value);
+    const double widest = 2.0 * (e1_max * cx[r] + e2_max * cs[r] + rounding * size[r] + 1e-30);
+    const double lowest = best_low[r] - widest;
+    floor[r] = std::nextafter(float(lowest - 1e-6 * std::fabs(lowest)), -INFINITY);
+  }
+  f16x floors;
+  for (int l = 0; l < 16; ++l) floors[l] = floor[l % R];
+  // Pass 2: candidates computed again exactly; per row the best (first among equals).
+  std::vector<Best> exact(R, Best{-inf, -1});
+  at::parallel_for(0, (N + 15) / 16, grain / 16, [&](int64_t c0, int64_t c1) {
+    std::vector<Best> mine(R, Best{-inf, -1});
+    auto consider = [&](int64_t f) {
+      const int64_t i = f / R, r = f % R;
+      const double a = value(f);
+      if (!usable[r] || a < floor[r] || a + 2.0 * slack(i, r, a) < best_low[r]) return;
+      const uint16_t* hi = h + at.hi(i);
+      const uint16_t* lo = h + at.lo(i);
+      double s = 0.0;
+      for (int64_t k = 0; k < K; ++k) s += double(xp[r * K + k]) * double(weight(hi, lo, k));
+      if (s > mine[r].value) mine[r] = Best{s, i};  // in order of i: the first among equals
+    };
+    int64_t f = c0 * 16;
+    const int64_t end = std::min(N, c1 * 16);
+    if (lanes) {
+      for (; f + 16 <= end; f += 16) {
+        const u16x bits = widen(ap + f) << 16;
+        f16x a; std::memcpy(&a, &bits, sizeof a);
+        const i16x pass = a >= floors;
+        uint64_t words[8];
+        std::memcpy(words, &pass, sizeof words);
+        if ((words[0] | words[1] | words[2] | words[3] | words[4] | words[5] | words[6] | words[7]) != 0)
+          for (int l = 0; l < 16; ++l)
+            if (pass[l]) consider(f + l);
+      }
+    }
+    for (; f < end; ++f) consider(f);
+    std::lock_guard<std::mutex> hold(merge);
+    for (int64_t r = 0; r < R; ++r)
+      if (mine[r].value > exact[r].value || (mine[r].value == exact[r].value && mine[r].at >= 0 &&
+                                             (exact[r].at < 0 || mine[r].at < exact[r].at)))
+        exact[r] = mine[r];
+  });
+  int64_t* out = chosen.data_ptr<int64_t>();
+  for (int64_t r = 0; r < R; ++r) out[r] = usable[r] ? exact[r].at : -1;
   return chosen;
 }
 

@@ -72,6 +72,9 @@ def test_end_to_end_results_and_leaderboard(demo_results: Path, suite) -> None: 
         # CPU, float32: decode steps ran the products chosen by timing, named in run.json
         assert record.settings.tune_kernels and record.linear_kernels
         assert set(record.linear_kernels.values()) <= set(default_products())
+        # greedy steps read half the tied head; every RMSNorm layer (4 per layer + last) fused
+        assert record.split_head is True
+        assert record.fused_norms == 4 * 2 + 1
         samples = read_samples(run_dir)
         assert len(samples) == 5 * len(suite.facts)
         qa = [s for s in samples if s.task == "closed_qa"]
