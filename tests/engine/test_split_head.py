@@ -108,19 +108,26 @@ def loaded(random_model: Path):  # type: ignore[no-untyped-def]
     return load_model(str(random_model), LoadOptions(device="cpu", dtype="float32"))
 
 
-def test_installed_model_computes_the_same_and_is_put_back(loaded) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("block", [split_head.BLOCK, 1000])  # 1000: several blocks, one cut
+def test_installed_model_computes_the_same_and_is_put_back(loaded, block, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(split_head, "BLOCK", block)
     model, _, _ = loaded
     head, embedding = model.get_output_embeddings(), model.get_input_embeddings()
     assert head.weight is embedding.weight  # tied, like EXAONE's
+    assert head.weight.shape[0] % 1000 and head.weight.shape[0] > 2000
     ids = torch.randint(0, head.weight.shape[0], (2, 9))
     original = head.weight.detach().clone()
+    long_ids = torch.randint(0, head.weight.shape[0], (2, 40))
     with torch.inference_mode():
         plain = model(input_ids=ids).logits
+        long_plain = model(input_ids=long_ids).logits
         first, second = SplitHead(), SplitHead()
         with first.installed(model) as split, second.installed(model) as again:
             assert split is not None and again is split and split.users == 2
             assert split.embedding is embedding
             torch.testing.assert_close(model(input_ids=ids).logits, plain, rtol=1e-5, atol=1e-5)
+            torch.testing.assert_close(model(input_ids=long_ids).logits, long_plain,  # 80 rows:
+                                       rtol=1e-5, atol=1e-5)  # blocks rebuilt for F.linear
             with SplitHead.request(split, "argmax") as request:
                 out = model(input_ids=ids, logits_to_keep=1).logits
             assert request is not None and out is request.output
