@@ -155,10 +155,12 @@ class SplitHead:
         self.verified: bool | None = None  # does the model return the head's output as logits?
 
     def applies(self, model: nn.Module) -> bool:
+        """Enabled, not seen to transform its logits, and the head is split already or can be
+        (the compiled kernels built)."""
         if not self.enabled or self.verified is False:
             return False
         with _lock:
-            if any(id(model_head(model)) == key for key in _active):
+            if id(model_head(model)) in _active:
                 return True
         return _parts(model) is not None and native.few_rows_linear() is not None
 
