@@ -23,17 +23,12 @@
 #include <mutex>
 #include <vector>
 
+#include "tiles.h"
+
 namespace {
 
-typedef float f16x __attribute__((vector_size(64)));
-typedef int i16x __attribute__((vector_size(64)));
 typedef uint16_t h16x __attribute__((vector_size(32)));
 typedef uint32_t u16x __attribute__((vector_size(64)));
-
-constexpr int J = 4;         // weight rows per tile
-constexpr int G = 4;         // x rows per pass over a tile's k-block
-constexpr int64_t KB = 512;  // k-block
-constexpr int AHEAD = 2;     // prefetch the tile this many tiles ahead
 
 // Where row `row`'s halves start, in uint16 units from the matrix's start.
 struct Layout {
@@ -50,99 +45,29 @@ inline float weight(const uint16_t* hi, const uint16_t* lo, int64_t k) {
   return as_float((uint32_t(hi[k]) << 16) | lo[k]);
 }
 
-inline f16x load_f(const float* p) { f16x v; std::memcpy(&v, p, sizeof v); return v; }
-
 inline u16x widen(const uint16_t* p) {
   h16x h; std::memcpy(&h, p, sizeof h);
   return __builtin_convertvector(h, u16x);
 }
 
-inline f16x load_w(const uint16_t* hi, const uint16_t* lo) {
+inline v16 load_w(const uint16_t* hi, const uint16_t* lo) {
   const u16x bits = (widen(hi) << 16) | widen(lo);
-  f16x v; std::memcpy(&v, &bits, sizeof v);
+  v16 v; std::memcpy(&v, &bits, sizeof v);
   return v;
 }
 
-inline f16x fold(f16x x, f16x y, i16x lo, i16x hi) {
-  return __builtin_shuffle(x, y, lo) + __builtin_shuffle(x, y, hi);
-}
-
-// Sixteen vectors -> one: lane i holds the sum of the lanes of a[i].
-inline f16x reduce16(const f16x* a) {
-  const i16x l1 = {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23};
-  const i16x h1 = {8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31};
-  const i16x l2 = {0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27};
-  const i16x h2 = {4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31};
-  const i16x l3 = {0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29};
-  const i16x h3 = {2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31};
-  const i16x l4 = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
-  const i16x h4 = {1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31};
-  f16x b[8], c[4], d[2];
-  for (int i = 0; i < 8; ++i) b[i] = fold(a[2 * i], a[2 * i + 1], l1, h1);
-  for (int i = 0; i < 4; ++i) c[i] = fold(b[2 * i], b[2 * i + 1], l2, h2);
-  for (int i = 0; i < 2; ++i) d[i] = fold(c[2 * i], c[2 * i + 1], l3, h3);
-  return fold(d[0], d[1], l4, h4);
-}
-
-// acc[r * J + j] += x[r, k0:k1] * w[j, k0:k1] lane-wise, w rebuilt from its halves.
-template <int R, bool PREFETCH>
-void pass(const float* x, const uint16_t* hi, const uint16_t* lo, int64_t K, int64_t k0,
-          int64_t k1, f16x* acc) {
-  f16x a[J * G];
-  for (int i = 0; i < R * J; ++i) a[i] = acc[i];
-  for (int64_t k = k0; k < k1; k += 16) {
-    f16x wv[J];
-    for (int j = 0; j < J; ++j) {
-      wv[j] = load_w(hi + j * K + k, lo + j * K + k);
-      if (PREFETCH) {
-        __builtin_prefetch(hi + (j + J * AHEAD) * K + k, 0, 2);
-        __builtin_prefetch(lo + (j + J * AHEAD) * K + k, 0, 2);
-      }
-    }
-    for (int r = 0; r < R; ++r) {
-      const f16x xv = load_f(x + r * K + k);
-      for (int j = 0; j < J; ++j) a[r * J + j] += xv * wv[j];
-    }
+// A split weight tile: J rows of K columns whose halves start at hi / lo.
+struct Halves {
+  const uint16_t* hi;
+  const uint16_t* lo;
+  int64_t K;
+  v16 load(int j, int64_t k) const { return load_w(hi + j * K + k, lo + j * K + k); }
+  void prefetch(int j, int64_t k) const {
+    __builtin_prefetch(hi + (j + J * AHEAD) * K + k, 0, LOCALITY);
+    __builtin_prefetch(lo + (j + J * AHEAD) * K + k, 0, LOCALITY);
   }
-  for (int i = 0; i < R * J; ++i) acc[i] = a[i];
-}
-
-template <bool PREFETCH>
-void run_pass(int rows, const float* x, const uint16_t* hi, const uint16_t* lo, int64_t K,
-              int64_t k0, int64_t k1, f16x* acc) {
-  switch (rows) {
-    case 4: pass<4, PREFETCH>(x, hi, lo, K, k0, k1, acc); break;
-    case 3: pass<3, PREFETCH>(x, hi, lo, K, k0, k1, acc); break;
-    case 2: pass<2, PREFETCH>(x, hi, lo, K, k0, k1, acc); break;
-    default: pass<1, PREFETCH>(x, hi, lo, K, k0, k1, acc); break;
-  }
-}
-
-// y[r, j] = x[r]·w[j] for the J weight rows whose halves start at hi / lo.
-void tile(const float* x, int64_t R, int64_t K, const uint16_t* hi, const uint16_t* lo, float* y,
-          int64_t ldy, f16x* acc) {
-  const int64_t groups = (R + G - 1) / G;
-  const int64_t whole = K / 16 * 16;
-  std::fill(acc, acc + groups * J * G, f16x{});
-  for (int64_t k0 = 0; k0 < whole; k0 += KB) {
-    const int64_t k1 = std::min(k0 + KB, whole);
-    for (int64_t g = 0; g < groups; ++g) {
-      const int rows = static_cast<int>(std::min<int64_t>(G, R - g * G));
-      if (g == 0) run_pass<true>(rows, x + g * G * K, hi, lo, K, k0, k1, acc + g * J * G);
-      else run_pass<false>(rows, x + g * G * K, hi, lo, K, k0, k1, acc + g * J * G);
-    }
-  }
-  for (int64_t g = 0; g < groups; ++g) {
-    const f16x sums = reduce16(acc + g * J * G);
-    for (int64_t r = g * G; r < std::min(R, g * G + G); ++r) {
-      for (int j = 0; j < J; ++j) {
-        float s = sums[(r - g * G) * J + j];
-        for (int64_t k = whole; k < K; ++k) s += x[r * K + k] * weight(hi + j * K, lo + j * K, k);
-        y[r * ldy + j] = s;
-      }
-    }
-  }
-}
+  float at(int j, int64_t k) const { return weight(hi + j * K, lo + j * K, k); }
+};
 
 Layout layout_of(const at::Tensor& w, int64_t block) {
   TORCH_CHECK(w.dim() == 2 && w.scalar_type() == at::kFloat && w.is_contiguous() &&
@@ -162,10 +87,10 @@ at::Tensor rows_of(const at::Tensor& x, const Layout& at) {
 }
 
 float largest(const float* p, int64_t n) {  // of non-negative values (the norms)
-  f16x m{};
+  v16 m{};
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    const f16x v = load_f(p + i);
+    const v16 v = load16(p + i);
     m = v > m ? v : m;
   }
   float best = 0.f;
@@ -179,6 +104,21 @@ float up(double v) {  // a float32 no smaller than v (infinity where v is not fi
   return std::nextafter(float(v), std::numeric_limits<float>::infinity());
 }
 
+// body(base, first row, rows, row scratch, low-halves scratch) for every block, in parallel:
+// the block's rows start at `base` (uint16 units), each thread keeps its own scratch.
+template <class Body>
+void each_block(const Layout& at, uint16_t* h, Body&& body) {
+  const int64_t blocks = (at.rows + at.block - 1) / at.block;
+  at::parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
+    std::vector<uint32_t> row(at.cols);
+    std::vector<uint16_t> low;
+    for (int64_t blk = b0; blk < b1; ++blk) {
+      const int64_t first = blk * at.block;
+      body(h + first * 2 * at.cols, first, std::min(at.block, at.rows - first), row, low);
+    }
+  });
+}
+
 // In place: float32 rows -> blocks of high halves then low halves. Returns (2, rows) float32,
 // rounded up: each row's |w_i - hi_i|_2 (what its low halves hold) and |hi_i|_2.
 at::Tensor split_weight(at::Tensor w, int64_t block) {
@@ -189,50 +129,44 @@ at::Tensor split_weight(at::Tensor w, int64_t block) {
   uint16_t* h = halves(w);
   const double u = std::ldexp(1.0, -24);  // float32 sums of K squares: within (1 + gamma)
   const double gamma = (K + 1) * u / (1.0 - (K + 1) * u);
-  const int64_t blocks = (V + block - 1) / block;
-  at::parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
-    std::vector<uint32_t> row(K);
-    std::vector<uint16_t> low;
-    for (int64_t blk = b0; blk < b1; ++blk) {
-      const int64_t first = blk * block, n = std::min(block, V - first);
-      uint16_t* base = h + first * 2 * K;
-      low.resize(n * K);
-      // Row i's high halves go where rows < i/2 + 1 were: rows already read (row 0: from a copy).
-      for (int64_t i = 0; i < n; ++i) {
-        std::memcpy(row.data(), base + i * 2 * K, K * sizeof(uint32_t));
-        uint16_t* hi = base + i * K;
-        uint16_t* lo = low.data() + i * K;
-        f16x rest{}, high{};
-        int64_t k = 0;
-        for (; k + 16 <= K; k += 16) {
-          u16x bits; std::memcpy(&bits, row.data() + k, sizeof bits);
-          const h16x top16 = __builtin_convertvector(bits >> 16, h16x);
-          const h16x low16 = __builtin_convertvector(bits & 0xFFFFu, h16x);
-          std::memcpy(hi + k, &top16, sizeof top16);
-          std::memcpy(lo + k, &low16, sizeof low16);
-          const u16x top_bits = bits & 0xFFFF0000u;
-          f16x whole, top;
-          std::memcpy(&whole, &bits, sizeof whole);
-          std::memcpy(&top, &top_bits, sizeof top);
-          const f16x d = whole - top;  // exact: at most 16 significant bits
-          rest += d * d;
-          high += top * top;
-        }
-        double r = 0.0, t = 0.0;
-        for (int l = 0; l < 16; ++l) { r += rest[l]; t += high[l]; }
-        for (; k < K; ++k) {
-          hi[k] = uint16_t(row[k] >> 16);
-          lo[k] = uint16_t(row[k] & 0xFFFFu);
-          const double top = as_float(row[k] & 0xFFFF0000u);
-          const double d = double(as_float(row[k])) - top;
-          r += d * d;
-          t += top * top;
-        }
-        nb[first + i] = up(std::sqrt(r * (1.0 + 2.0 * gamma)));
-        nb[V + first + i] = up(std::sqrt(t * (1.0 + 2.0 * gamma)));
+  each_block(at, h, [&](uint16_t* base, int64_t first, int64_t n, std::vector<uint32_t>& row,
+                        std::vector<uint16_t>& low) {
+    low.resize(n * K);
+    // Row i's high halves go where rows < i/2 + 1 were: rows already read (row 0: from a copy).
+    for (int64_t i = 0; i < n; ++i) {
+      std::memcpy(row.data(), base + i * 2 * K, K * sizeof(uint32_t));
+      uint16_t* hi = base + i * K;
+      uint16_t* lo = low.data() + i * K;
+      v16 rest{}, high{};
+      int64_t k = 0;
+      for (; k + 16 <= K; k += 16) {
+        u16x bits; std::memcpy(&bits, row.data() + k, sizeof bits);
+        const h16x top16 = __builtin_convertvector(bits >> 16, h16x);
+        const h16x low16 = __builtin_convertvector(bits & 0xFFFFu, h16x);
+        std::memcpy(hi + k, &top16, sizeof top16);
+        std::memcpy(lo + k, &low16, sizeof low16);
+        const u16x top_bits = bits & 0xFFFF0000u;
+        v16 whole, top;
+        std::memcpy(&whole, &bits, sizeof whole);
+        std::memcpy(&top, &top_bits, sizeof top);
+        const v16 d = whole - top;  // exact: at most 16 significant bits
+        rest += d * d;
+        high += top * top;
       }
-      std::memcpy(base + n * K, low.data(), n * K * sizeof(uint16_t));
+      double r = 0.0, t = 0.0;
+      for (int l = 0; l < 16; ++l) { r += rest[l]; t += high[l]; }
+      for (; k < K; ++k) {
+        hi[k] = uint16_t(row[k] >> 16);
+        lo[k] = uint16_t(row[k] & 0xFFFFu);
+        const double top = as_float(row[k] & 0xFFFF0000u);
+        const double d = double(as_float(row[k])) - top;
+        r += d * d;
+        t += top * top;
+      }
+      nb[first + i] = up(std::sqrt(r * (1.0 + 2.0 * gamma)));
+      nb[V + first + i] = up(std::sqrt(t * (1.0 + 2.0 * gamma)));
     }
+    std::memcpy(base + n * K, low.data(), n * K * sizeof(uint16_t));
   });
   return norms;
 }
@@ -240,23 +174,17 @@ at::Tensor split_weight(at::Tensor w, int64_t block) {
 // In place: the split blocks back to float32 rows.
 void unsplit_weight(at::Tensor w, int64_t block) {
   const Layout at = layout_of(w, block);
-  const int64_t V = at.rows, K = at.cols;
+  const int64_t K = at.cols;
   uint16_t* h = halves(w);
-  const int64_t blocks = (V + block - 1) / block;
-  at::parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
-    std::vector<uint32_t> row(K);
-    std::vector<uint16_t> low;
-    for (int64_t blk = b0; blk < b1; ++blk) {
-      const int64_t first = blk * block, n = std::min(block, V - first);
-      uint16_t* base = h + first * 2 * K;
-      low.assign(base + n * K, base + 2 * n * K);
-      // Last row first: row i's float32s cover high halves of rows 2i and 2i + 1, done by then.
-      for (int64_t i = n - 1; i >= 0; --i) {
-        const uint16_t* hi = base + i * K;
-        const uint16_t* lo = low.data() + i * K;
-        for (int64_t k = 0; k < K; ++k) row[k] = (uint32_t(hi[k]) << 16) | lo[k];
-        std::memcpy(base + i * 2 * K, row.data(), K * sizeof(uint32_t));
-      }
+  each_block(at, h, [&](uint16_t* base, int64_t, int64_t n, std::vector<uint32_t>& row,
+                        std::vector<uint16_t>& low) {
+    low.assign(base + n * K, base + 2 * n * K);
+    // Last row first: row i's float32s cover high halves of rows 2i and 2i + 1, done by then.
+    for (int64_t i = n - 1; i >= 0; --i) {
+      const uint16_t* hi = base + i * K;
+      const uint16_t* lo = low.data() + i * K;
+      for (int64_t k = 0; k < K; ++k) row[k] = (uint32_t(hi[k]) << 16) | lo[k];
+      std::memcpy(base + i * 2 * K, row.data(), K * sizeof(uint32_t));
     }
   });
 }
@@ -295,11 +223,11 @@ at::Tensor split_linear(const at::Tensor& x, const at::Tensor& w, int64_t block)
   float* yp = y.data_ptr<float>();
   const int64_t groups = (R + G - 1) / G;
   at::parallel_for(0, (V + J - 1) / J, 16, [&](int64_t t0, int64_t t1) {
-    std::vector<f16x> acc(groups * J * G);
+    std::vector<v16> acc(groups * J * G);
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t row = t * J;
       if (row + J <= V && at.first(row) == at.first(row + J - 1)) {
-        tile(xp, R, K, h + at.hi(row), h + at.lo(row), yp + row, V, acc.data());
+        tile(xp, R, K, Halves{h + at.hi(row), h + at.lo(row), K}, yp + row, V, acc.data());
         continue;
       }
       for (int64_t o = row; o < std::min(V, row + J); ++o) {  // a tile cut by the matrix's end
@@ -381,17 +309,17 @@ at::Tensor split_pick(const at::Tensor& x, const at::Tensor& xs, const at::Tenso
     int64_t f = c0 * 16;
     const int64_t end = std::min(N, c1 * 16);
     if (lanes) {
-      f16x best, most;
-      i16x where;
+      v16 best, most;
+      i16 where;
       for (int l = 0; l < 16; ++l) { best[l] = -INFINITY; most[l] = 0.f; where[l] = 0; }
-      const i16x lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+      const i16 lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
       for (; f + 16 <= end; f += 16) {
         const u16x bits = widen(ap + f) << 16;
-        f16x a; std::memcpy(&a, &bits, sizeof a);
-        const i16x up_ = a > best;
+        v16 a; std::memcpy(&a, &bits, sizeof a);
+        const i16 up_ = a > best;
         best = up_ ? a : best;
         where = up_ ? lane + int(f) : where;
-        const f16x m = a < 0 ? -a : a;
+        const v16 m = a < 0 ? -a : a;
         most = m > most ? m : most;
       }
       for (int l = 0; l < 16; ++l) {
@@ -430,7 +358,7 @@ at::Tensor split_pick(const at::Tensor& x, const at::Tensor& xs, const at::Tenso
     const double lowest = best_low[r] - widest;
     floor[r] = std::nextafter(float(lowest - 1e-6 * std::fabs(lowest)), -INFINITY);
   }
-  f16x floors;
+  v16 floors;
   for (int l = 0; l < 16; ++l) floors[l] = floor[l % R];
   // Pass 2: candidates computed again exactly; per row the best (first among equals).
   std::vector<Best> exact(R, Best{-inf, -1});
@@ -451,8 +379,8 @@ at::Tensor split_pick(const at::Tensor& x, const at::Tensor& xs, const at::Tenso
     if (lanes) {
       for (; f + 16 <= end; f += 16) {
         const u16x bits = widen(ap + f) << 16;
-        f16x a; std::memcpy(&a, &bits, sizeof a);
-        const i16x pass = a >= floors;
+        v16 a; std::memcpy(&a, &bits, sizeof a);
+        const i16 pass = a >= floors;
         uint64_t words[8];
         std::memcpy(words, &pass, sizeof words);
         if ((words[0] | words[1] | words[2] | words[3] | words[4] | words[5] | words[6] | words[7]) != 0)
