@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from harness.engine import native
+from harness.engine.forwards import replaced, untouched
 
 SMALL_ROWS = 64  # calls with at most this many rows choose their product
 WARM_ROUNDS = 1  # untimed calls of each candidate first (oneDNN builds its primitive)
@@ -104,8 +105,7 @@ class LinearKernels:
         weight = getattr(module, "weight", None)
         return (type(module) is nn.Linear and isinstance(weight, torch.Tensor)
                 and weight.device.type == "cpu" and weight.dtype == torch.float32
-                and weight.is_contiguous() and not hasattr(module, "_hf_hook")
-                and "forward" not in vars(module))
+                and weight.is_contiguous() and untouched(module))
 
     @property
     def products(self) -> dict[str, Product]:
@@ -133,15 +133,8 @@ class LinearKernels:
         layers = self.layers(model)
         if layers:
             _ = self.products
-        mine = {id(layer): self._forward_of(layer) for layer in layers}
-        for layer in layers:
-            layer.forward = mine[id(layer)]  # type: ignore[method-assign,assignment]
-        try:
+        with replaced(layers, self._forward_of):
             yield
-        finally:
-            for layer in layers:  # unless another install replaced it meanwhile
-                if vars(layer).get("forward") is mine[id(layer)]:
-                    del layer.forward
 
     def _forward_of(self, layer: nn.Linear) -> Callable[[torch.Tensor], torch.Tensor]:
         def forward(x: torch.Tensor) -> torch.Tensor:

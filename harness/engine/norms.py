@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from harness.engine.forwards import replaced, unhooked
+
 
 def _eps(module: nn.Module) -> float | None:
     for name in ("variance_epsilon", "eps"):
@@ -34,9 +36,7 @@ def candidates(model: nn.Module) -> list[nn.Module]:
     for module in model.modules():
         weight = getattr(module, "weight", None)
         if (type(module).__name__.endswith("RMSNorm") and isinstance(weight, torch.Tensor)
-                and weight.dim() == 1 and _eps(module) is not None
-                and "forward" not in vars(module) and not hasattr(module, "_hf_hook")
-                and not module._forward_hooks and not module._forward_pre_hooks):
+                and weight.dim() == 1 and _eps(module) is not None and unhooked(module)):
             found.append(module)
     return found
 
@@ -52,16 +52,8 @@ class FusedNorms:
 
     @contextmanager
     def installed(self, model: nn.Module) -> Iterator[None]:
-        layers = candidates(model) if self.enabled else []
-        mine = {id(layer): self._forward_of(layer) for layer in layers}
-        for layer in layers:
-            layer.forward = mine[id(layer)]
-        try:
+        with replaced(candidates(model) if self.enabled else [], self._forward_of):
             yield
-        finally:
-            for layer in layers:  # unless another install replaced it meanwhile
-                if vars(layer).get("forward") is mine[id(layer)]:
-                    del layer.forward
 
     def _forward_of(self, layer: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
         own: Callable[[torch.Tensor], torch.Tensor] = type(layer).forward.__get__(layer)

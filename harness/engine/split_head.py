@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from harness.engine import native
+from harness.engine.forwards import unhooked
 
 BLOCK = 8192  # rows per block: one bfloat16 product per block of high halves
 SMALL_ROWS = 64  # rows the compiled exact product takes; more: blocks rebuilt for F.linear
@@ -53,17 +54,19 @@ class HeadSplit:
     users: int = 0
     local: threading.local = field(default_factory=threading.local, repr=False)
     last_output: torch.Tensor | None = field(default=None, repr=False)  # the latest exact logits
+    # (first row, bfloat16 view of the block's high halves) for every block, while split
+    high: list[tuple[int, torch.Tensor]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        rows, cols = self.weight.shape
+        flat = self.weight.view(-1).view(torch.bfloat16)
+        self.high = [(first, flat[2 * first * cols: 2 * first * cols
+                                  + min(BLOCK, rows - first) * cols].view(-1, cols))
+                     for first in range(0, rows, BLOCK)]
 
     @property
     def weight(self) -> torch.Tensor:
         return self.head.weight.detach()
-
-    def views(self) -> list[tuple[int, torch.Tensor]]:
-        """(first row, bfloat16 view of the block's high halves) for every block."""
-        rows, cols = self.weight.shape
-        flat = self.weight.view(-1).view(torch.bfloat16)
-        return [(first, flat[2 * first * cols: 2 * first * cols + min(BLOCK, rows - first) * cols]
-                 .view(-1, cols)) for first in range(0, rows, BLOCK)]
 
     def exact(self, x: torch.Tensor) -> torch.Tensor:
         """x·wᵀ with the exact float32 weights (x: rows x in)."""
@@ -79,7 +82,7 @@ class HeadSplit:
         """Each row's argmax of x·wᵀ, exact (see the module's doc)."""
         screened = x.to(torch.bfloat16)
         approx = torch.empty((self.weight.shape[0], x.shape[0]), dtype=torch.bfloat16)
-        for first, block in self.views():  # high halves first: the weight's rows are theirs
+        for first, block in self.high:  # high halves first: the weight's rows are theirs
             torch.mm(block, screened.t(), out=approx[first: first + block.shape[0]])
         ids = torch.ops.fact_harness.split_pick(x, screened, self.weight, BLOCK, self.norms,
                                                 approx)
@@ -118,10 +121,8 @@ _active: dict[int, HeadSplit] = {}  # id(head weight) -> its split, while instal
 
 
 def _plain_module(module: Any, kind: type[nn.Module]) -> bool:
-    """Exactly `kind`, its `forward` untouched: no accelerate hook, no override, no hooks."""
-    return (type(module) is kind and not hasattr(module, "_hf_hook")
-            and "forward" not in vars(module) and not module._forward_hooks
-            and not module._forward_pre_hooks)
+    """Exactly `kind`, its `forward` untouched and unhooked."""
+    return type(module) is kind and unhooked(module)
 
 
 def _parts(model: nn.Module) -> tuple[nn.Linear, nn.Embedding | None] | None:
