@@ -1,5 +1,5 @@
 """Layers whose `forward` the engine replaces while it runs (few-row products, fused norms, the
-split head): which layers are free to take one, and the replacing itself."""
+head screen): which layers are free to take one, and the replacing itself."""
 
 from __future__ import annotations
 

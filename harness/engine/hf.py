@@ -12,6 +12,7 @@ import torch
 from harness.engine.attention import GROUPED_SDPA, PrefixSplitUnsupported, use_grouped_sdpa
 from harness.engine.batching import rows_per_batch
 from harness.engine.decode import RowDecoder
+from harness.engine.head_screen import HeadScreen, Request, Screen
 from harness.engine.kernels import LinearKernels
 from harness.engine.kv import ReservedLayer, new_cache
 from harness.engine.norms import FusedNorms
@@ -19,7 +20,6 @@ from harness.engine.packed import packed_inputs, score_pieces
 from harness.engine.prefix import Batch, Prefix, PrefixGroup, group_by_prefix
 from harness.engine.running import Running, can_merge
 from harness.engine.shared_prefix import SharedPrefix
-from harness.engine.split_head import HeadSplit, Request, SplitHead
 from harness.engine.spread import pack_even, pack_rows
 from harness.engine.trie import Path, Piece, pack
 from harness.engine.types import (
@@ -68,7 +68,7 @@ class HFEngine:
         batch_size: int | None = None,  # None: automatic, from a memory budget
         prefix_reuse: bool = True,
         tune_kernels: bool = True,  # CPU float32: time products for few-row calls (kernels.py)
-        split_head: bool = True,  # CPU float32 greedy steps read half the head (split_head.py)
+        screen_head: bool = True,  # CPU float32 greedy steps: int8 head screen (head_screen.py)
         fuse_norms: bool = True,  # F.rms_norm for RMSNorm layers it matches bit for bit
     ) -> None:
         self.model = model
@@ -80,9 +80,9 @@ class HFEngine:
         self.device = torch.device(info.device)
         self.kernels = LinearKernels(tune_kernels)  # installs on CPU float32 layers only
         self.kernels.prepare(model)  # builds the compiled candidate now, not mid-pass
-        self.head = SplitHead(split_head and info.device == "cpu")
+        self.head = HeadScreen(screen_head and info.device == "cpu")
         self.norms = FusedNorms(fuse_norms)  # RMSNorm layers: one fused op where bit-equal
-        self._split: HeadSplit | None = None  # the model's head while held split (generate)
+        self._screen: Screen | None = None  # the model's head screen while installed (generate)
         if info.device == "cpu":
             torch.set_num_threads(os.cpu_count() or 1)
         self.pad_id = self._pad_id()
@@ -180,7 +180,7 @@ class HFEngine:
         cache = new_cache(self.model.config, reserve)
         if self._lone_prefixes(prefixes, cache):
             for row, p in enumerate(prefixes):  # each row's cache copied in, then freed
-                with SplitHead.request(self._split, "discard"):
+                with HeadScreen.request(self._screen, "discard"):
                     out = self.model(input_ids=torch.tensor([p], device=self.device),
                                      cache=new_cache(self.model.config, 0), use_cache=True,
                                      logits_to_keep=1)
@@ -189,7 +189,7 @@ class HFEngine:
                     layer.put_row(row, len(prefixes), ids.shape[1], part.keys, part.values)
                 del out
             return Prefix(cache, mask, lengths)
-        with SplitHead.request(self._split, "discard"):  # its logits are never read
+        with HeadScreen.request(self._screen, "discard"):  # its logits are never read
             out = self.model(input_ids=ids, cache=cache, use_cache=True, logits_to_keep=1)
         self.stats.count_pass(sum(len(p) for p in prefixes), len(prefixes))
         return Prefix(out.cache, mask, lengths)
@@ -422,14 +422,14 @@ class HFEngine:
         sink: GenSink | None = None,
     ) -> list[GenResult]:
         greedy = all(r.temperature <= 0 for r in requests)  # sampled rows need every logit
-        with (self.head.installed(self.model) if greedy else nullcontext(None)) as split, \
+        with (self.head.installed(self.model) if greedy else nullcontext(None)) as screen, \
                 self.kernels.installed(self.model), self.norms.installed(self.model):
             # the head first: the kernels skip it then
-            self._split = split
+            self._screen = screen
             try:
                 return self._generate(requests, progress, sink)
             finally:
-                self._split = None
+                self._screen = None
 
     @torch.inference_mode()
     def _generate(
@@ -502,23 +502,23 @@ class HFEngine:
         with self._argmax_request() as request:
             logits, cache, mask, positions, shared = self._forward_rows(
                 rows, prefix, groups, reserve=max(r.max_new_tokens for r in reqs), split=split)
-        if self._split is not None and self.head.verified is None:
+        if self._screen is not None and self.head.verified is None:
             # logits are the head's own output, untransformed: argmax steps may skip them
-            self.head.verified = logits is self._split.last_output
+            self.head.verified = logits is self._screen.last_output
         decoders = [RowDecoder(req, self.tokenizer, self.eos_ids) for req in reqs]
         return Running(cache, mask, positions, logits[:, -1], self._greedy(request, logits),
                        members, decoders, shared)
 
     def _argmax_request(self) -> Any:
-        """A context asking the split head for each row's argmax only, once the model was seen
+        """A context asking the head screen for each row's argmax only, once the model was seen
         to return the head's output as its logits (else a context asking nothing)."""
-        if self._split is None or not self.head.verified:
+        if self._screen is None or not self.head.verified:
             return nullcontext(None)
-        return SplitHead.request(self._split, "argmax")
+        return HeadScreen.request(self._screen, "argmax")
 
     @staticmethod
     def _greedy(request: Request | None, logits: torch.Tensor) -> list[int]:
-        """Each row's argmax: the split head's, where the model returned its placeholder."""
+        """Each row's argmax: the head screen's, where the model returned its placeholder."""
         if request is not None and request.ids is not None and logits is request.output:
             return request.ids
         greedy: list[int] = logits[:, -1].argmax(-1).tolist()

@@ -23,7 +23,7 @@ import torch
 
 from harness.paths import cache_root
 
-SOURCES = tuple(Path(__file__).with_name(name) for name in ("few_rows.cpp", "split_head.cpp"))
+SOURCES = tuple(Path(__file__).with_name(name) for name in ("few_rows.cpp", "head_screen.cpp"))
 HEADERS = (Path(__file__).with_name("tiles.h"),)  # included by the sources: part of the key
 BUILD_TIMEOUT_S = 600  # a compiler that hangs must not hold the engine's start for ever
 FLAGS = ("-O3", "-march=native", "-fopenmp", "-shared", "-fPIC", "-std=c++17", "-w")

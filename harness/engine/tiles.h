@@ -1,7 +1,6 @@
-// The tiled few-row product shared by few_rows.cpp and split_head.cpp: y = x·wᵀ for a few
-// rows of x (float32), each tile of J weight rows read from memory once for every row of x,
-// the tile after next prefetched meanwhile. Where the weights come from (a float32 matrix, or
-// one held as split halves) is the `Weights` type's business:
+// The tiled few-row product of few_rows.cpp: y = x·wᵀ for a few rows of x (float32), each
+// tile of J weight rows read from memory once for every row of x, the tile after next
+// prefetched meanwhile. Where the weights come from is the `Weights` type's business:
 //   v16 load(int j, int64_t k)      16 weights of tile row j from column k
 //   void prefetch(int j, int64_t k) the same place AHEAD tiles on
 //   float at(int j, int64_t k)      one weight (the columns past the last 16 lanes)

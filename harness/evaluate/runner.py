@@ -232,7 +232,7 @@ def run(options: RunOptions, progress: Progress | None = None) -> Path:
         abort_run(run_dir, record, err)
         raise
     record.linear_kernels = hf_engine.kernels.summary()
-    record.split_head = hf_engine.head.verified
+    record.screened_head = hf_engine.head.used
     record.fused_norms = sum(hf_engine.norms.same.values())
     finish_run(run_dir, record, t0, info.device)
     if cache:

@@ -148,7 +148,7 @@ class RunRecord(_Record):
     peak_rss_mb: float = 0.0
     peak_gpu_mb: float | None = None
     linear_kernels: dict[str, str] = Field(default_factory=dict)  # 'rows x out x in' -> product
-    split_head: bool | None = None  # greedy steps read half the head (None: never applied)
+    screened_head: bool | None = None  # greedy steps screened the head in int8 (None: never applied)
     fused_norms: int = 0  # RMSNorm layers that ran the fused op (bit-equal on their first call)
     cache: CacheRecord = Field(default_factory=CacheRecord)
     resumed: int = 0  # times this run was resumed after an interruption
