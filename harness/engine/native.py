@@ -1,4 +1,6 @@
-"""The few-row product of `few_rows.cpp`, compiled for this CPU and loaded as a torch op.
+"""The compiled kernels, built for this CPU and loaded as torch ops: the few-row product
+(`few_rows.cpp`), the int8 head screen (`head_screen.cpp`) and RMSNorm in one op
+(`rms_norm.cpp`), one library.
 
 Built once per machine (g++ -O3 -march=native, ~15 s) into the user's cache folder, keyed by
 the source, torch's version, the compiler and the CPU, and reused after. Nothing here is
@@ -23,7 +25,8 @@ import torch
 
 from harness.paths import cache_root
 
-SOURCES = tuple(Path(__file__).with_name(name) for name in ("few_rows.cpp", "head_screen.cpp"))
+SOURCES = tuple(Path(__file__).with_name(name)
+                for name in ("few_rows.cpp", "head_screen.cpp", "rms_norm.cpp"))
 HEADERS = (Path(__file__).with_name("tiles.h"),)  # included by the sources: part of the key
 BUILD_TIMEOUT_S = 600  # a compiler that hangs must not hold the engine's start for ever
 FLAGS = ("-O3", "-march=native", "-fopenmp", "-shared", "-fPIC", "-std=c++17", "-w")

@@ -1,11 +1,14 @@
-"""RMSNorm layers run torch's fused `F.rms_norm` where it gives the very same numbers.
+"""RMSNorm layers run as one op where it computes what their own forward does.
 
 A decode step of a small model is short enough for per-op overhead to show: transformers'
 RMSNorm is six to eight small ops (cast, square, mean, add, rsqrt, two products), called four
-times per EXAONE layer. While installed, each RMSNorm-named layer's first call runs both its
-own forward and `F.rms_norm` (one op) and compares them bit for bit: equal, the layer runs the
-fused op from then on; not (another formula: a `1 + weight` scale, a cast elsewhere), it keeps
-its own forward.
+times per EXAONE layer, each several times slower after the step streamed its weights
+through the caches. While installed, each RMSNorm-named layer's first call runs its own
+forward and compares: first the compiled kernel (`rms_norm.cpp`: float64 sum of squares, the
+scale rounded once; kept where every output is within `KERNEL_RTOL` of the layer's own, the
+float32 rounding of the scale), else torch's `F.rms_norm` (kept where bit-equal); where
+neither agrees (another formula: a `1 + weight` scale, a cast elsewhere), the layer keeps its
+own forward.
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from harness.engine import native
 from harness.engine.forwards import replaced, unhooked
+
+KERNEL_RTOL = 1e-5  # the kernel's scale is correctly rounded, torch's float32 sum is not
 
 
 def _eps(module: nn.Module) -> float | None:
@@ -43,12 +49,17 @@ def candidates(model: nn.Module) -> list[nn.Module]:
 
 class FusedNorms:
     """Installs the checking `forward` on a model's RMSNorm layers while the engine runs and
-    remembers, per layer, whether the fused op gave the same numbers."""
+    remembers, per layer, which one op agreed with its own forward on its first call."""
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True, compiled: bool = True) -> None:
         self.enabled = enabled
-        self.same: dict[int, bool] = {}  # id(layer) -> fused op equal on its first call
+        self.compiled = compiled  # try the compiled kernel first (else F.rms_norm only)
+        self.choice: dict[int, str] = {}  # id(layer) -> "kernel", "fused" or "own"
         self._lock = threading.Lock()
+
+    def one_op(self) -> int:
+        """Layers that ran as one op (the compiled kernel or F.rms_norm)."""
+        return sum(choice != "own" for choice in self.choice.values())
 
     @contextmanager
     def installed(self, model: nn.Module) -> Iterator[None]:
@@ -61,16 +72,37 @@ class FusedNorms:
         weight: Any = layer.weight
 
         def forward(x: torch.Tensor) -> torch.Tensor:
-            same = self.same.get(id(layer))
-            if same is False or torch.is_grad_enabled():
+            choice = self.choice.get(id(layer))
+            if choice == "own" or torch.is_grad_enabled():
                 return own(x)
-            fused = F.rms_norm(x, (x.shape[-1],), weight, eps)
-            if same is None:
-                expected: torch.Tensor = own(x)
-                equal = (expected.dtype == fused.dtype and expected.shape == fused.shape
-                         and torch.equal(expected, fused))
+            if choice == "kernel" and _plain(x, weight):
+                return torch.ops.fact_harness.rms_norm_rows(x, weight, eps)  # type: ignore[no-any-return]
+            if choice == "fused":
+                return F.rms_norm(x, (x.shape[-1],), weight, eps)
+            expected: torch.Tensor = own(x)
+            if choice is None:
                 with self._lock:
-                    self.same[id(layer)] = equal
-                return expected
-            return fused
+                    self.choice[id(layer)] = self._agreeing(x, expected, weight, eps)
+            return expected
         return forward
+
+    def _agreeing(self, x: torch.Tensor, expected: torch.Tensor, weight: torch.Tensor,
+                  eps: Any) -> str:
+        """The first one op that computes what the layer did: "kernel", "fused" or "own"."""
+        if self.compiled and _plain(x, weight) and native.few_rows_linear() is not None:
+            kernel = torch.ops.fact_harness.rms_norm_rows(x, weight, eps)
+            if _same_shape(kernel, expected) and bool(
+                    ((kernel - expected).abs() <= KERNEL_RTOL * expected.abs()).all()):
+                return "kernel"
+        fused = F.rms_norm(x, (x.shape[-1],), weight, eps)
+        return "fused" if _same_shape(fused, expected) and torch.equal(fused, expected) else "own"
+
+
+def _plain(x: torch.Tensor, weight: torch.Tensor) -> bool:
+    return (x.dtype is torch.float32 and weight.dtype is torch.float32 and x.is_cpu
+            and weight.is_cpu and x.dim() >= 1 and weight.dim() == 1
+            and weight.shape[0] == x.shape[-1])
+
+
+def _same_shape(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return a.dtype == b.dtype and a.shape == b.shape
