@@ -33,32 +33,25 @@ const double TINY = std::ldexp(1.0, -50);  // float64 rounding of a residual, pe
 inline int8_t code(double v) { return int8_t(std::clamp(std::nearbyint(v), -LEVELS, LEVELS)); }
 
 typedef float f16v __attribute__((vector_size(64)));
-typedef double d8v __attribute__((vector_size(64)));
+typedef int32_t n16v __attribute__((vector_size(64)));
+typedef int8_t c16v __attribute__((vector_size(16)));
 
-inline double total(d8v v) {
-  double s = 0.0;
-  for (int l = 0; l < 8; ++l) s += v[l];
-  return s;
-}
-
-typedef float f8v __attribute__((vector_size(32)));
-typedef int8_t c8v __attribute__((vector_size(8)));
-typedef int32_t n8v __attribute__((vector_size(32)));
-
-// One head row: its codes, scale and bounds (see screen_weight). Eight lanes at a time; sums
-// in float64.
+// One head row: its codes, scale and bounds (see screen_weight), sixteen lanes at a time.
+// The residual r = w - s·q is rounded once (a fused multiply-add) and its squares summed in
+// float32, per lane: both errors are covered by widening the norm by `slack` below; the
+// codes' squares are summed exactly in int32.
 void screen_row(const float* row, int64_t K, int8_t* q, double& scale, double& e1, double& e2) {
-  f8v most{}, poison{};  // poison: NaN in a lane once any of its weights is not finite
+  f16v most{}, poison{};  // poison: NaN in a lane once any of its weights is not finite
   int64_t k = 0;
-  for (; k + 8 <= K; k += 8) {
-    f8v v;
+  for (; k + 16 <= K; k += 16) {
+    f16v v;
     std::memcpy(&v, row + k, sizeof v);
-    const f8v a = v < 0 ? -v : v;
+    const f16v a = v < 0 ? -v : v;
     most = a > most ? a : most;
     poison += v * 0.f;
   }
   float largest = 0.f, bad = 0.f;
-  for (int l = 0; l < 8; ++l) {
+  for (int l = 0; l < 16; ++l) {
     largest = std::max(largest, most[l]);
     bad += poison[l];
   }
@@ -72,36 +65,47 @@ void screen_row(const float* row, int64_t K, int8_t* q, double& scale, double& e
     e1 = e2 = std::numeric_limits<double>::infinity();
     return;
   }
-  const double s = double(largest) / LEVELS;
-  const float inverse = s > 0.0 ? float(1.0 / s) : 0.f;
+  const float s = largest / float(LEVELS);  // the scale, exactly this float
+  const float inverse = s > 0.f ? 1.f / s : 0.f;
   const float magic = 12582912.f;  // 1.5 * 2^23: (y + magic) - magic rounds y to the nearest
   const float edge = float(LEVELS);
-  d8v rr{}, qq{}, ww{};
-  for (k = 0; k + 8 <= K; k += 8) {
-    f8v v;
+  f16v rr{};
+  n16v qq{};
+  for (k = 0; k + 16 <= K; k += 16) {
+    f16v v;
     std::memcpy(&v, row + k, sizeof v);
-    f8v c = (v * inverse + magic) - magic;
+    f16v c = (v * inverse + magic) - magic;
     c = c > edge ? edge : c;
     c = c < -edge ? -edge : c;
-    const c8v codes = __builtin_convertvector(__builtin_convertvector(c, n8v), c8v);
+    const n16v n = __builtin_convertvector(c, n16v);
+    const c16v codes = __builtin_convertvector(n, c16v);
     std::memcpy(q + k, &codes, sizeof codes);
-    const d8v vd = __builtin_convertvector(v, d8v), cd = __builtin_convertvector(c, d8v);
-    const d8v r = vd - s * cd;
+    f16v r;
+    for (int l = 0; l < 16; ++l) r[l] = std::fma(-s, c[l], v[l]);
     rr += r * r;
-    qq += cd * cd;
-    ww += vd * vd;
+    qq += n * n;
   }
+  double tail_rr = 0.0;
+  int64_t tail_qq = 0;
   for (; k < K; ++k) {
-    const double v = row[k];
-    const double c = std::clamp(std::nearbyint(row[k] * inverse), -edge, edge);
+    const float c = std::clamp(std::nearbyint(row[k] * inverse), -edge, edge);
     q[k] = int8_t(c);
-    rr[0] += (v - s * c) * (v - s * c);
-    qq[0] += c * c;
-    ww[0] += v * v;
+    const double r = double(row[k]) - double(s) * c;
+    tail_rr += r * r;
+    tail_qq += int64_t(c) * int64_t(c);
   }
+  double sum_rr = tail_rr;
+  int64_t sum_qq = tail_qq;
+  for (int l = 0; l < 16; ++l) {
+    sum_rr += rr[l];
+    sum_qq += qq[l];
+  }
+  // each lane: K/16 float32 additions of squares of values rounded once
+  const double u = std::ldexp(1.0, -24);
+  const double slack = 1.0 + 2.0 * u + double(K / 16 + 2) * u * 1.01;
   scale = s;
-  e1 = std::sqrt(total(rr)) * UP + TINY * std::sqrt(total(ww));
-  e2 = s * std::sqrt(total(qq)) * UP;
+  e2 = double(s) * std::sqrt(double(sum_qq)) * UP;
+  e1 = std::sqrt(sum_rr * slack) * UP + TINY * (e2 + std::sqrt(sum_rr * slack));
 }
 
 // (codes int8 [V, K], info float64 [3, V]: s_i, bound of |r_i|, bound of s_i|q_i|). A row with

@@ -51,7 +51,7 @@ def test_weight_codes_and_bounds(ops, rows, cols) -> None:  # type: ignore[no-un
     approx = scale[:, None] * codes.double()
     assert bool((e1 >= (original.double() - approx).norm(dim=1)).all())
     assert bool((e2 >= approx.norm(dim=1)).all())
-    torch.testing.assert_close(e1[1:], (original.double() - approx).norm(dim=1)[1:], rtol=1e-6,
+    torch.testing.assert_close(e1[1:], (original.double() - approx).norm(dim=1)[1:], rtol=1e-5,
                                atol=0)
     assert float(scale[0]) == 0.0 and float(e1[0]) == 0.0  # a zero row is exact
     assert int(codes.abs().amax(dim=1)[1:].min()) == 127  # each row's scale fits its largest
