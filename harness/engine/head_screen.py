@@ -69,8 +69,8 @@ class Screen:
         ops = torch.ops.fact_harness
         codes, rows = ops.screen_rows(x)
         products = torch._int_mm(self.codes, codes)
-        chosen: list[int] = ops.screen_pick(x, self.weight, self.info, self.maxima, rows,
-                                                     products).tolist()
+        picked = ops.screen_pick(x, self.weight, self.info, self.maxima, rows, products)
+        chosen: list[int] = picked.tolist()
         for row, token in enumerate(chosen):
             if token < 0:  # x not finite: the full row, as argmax takes it
                 chosen[row] = int(F.linear(x[row: row + 1], self.weight).argmax())
