@@ -73,7 +73,7 @@ def test_end_to_end_results_and_leaderboard(demo_results: Path, suite) -> None: 
         assert record.settings.tune_kernels and record.linear_kernels
         assert set(record.linear_kernels.values()) <= set(default_products())
         # greedy steps considered the int8 head screen (it applies where it times faster:
-        # not for a head this small, see test_head_screen.py); every RMSNorm layer (4 per
+        # on a head this small that can go either way); every RMSNorm layer (4 per
         # layer + last) fused
         assert record.screened_head is not None
         assert record.fused_norms == 4 * 2 + 1

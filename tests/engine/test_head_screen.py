@@ -134,7 +134,7 @@ def loaded(random_model: Path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def always_faster(monkeypatch):  # type: ignore[no-untyped-def]
-    """The screen applies whatever the timing says (tiny heads time slower than F.linear)."""
+    """The screen applies whatever the timing says (on a tiny head it can go either way)."""
     monkeypatch.setattr(HeadScreen, "_time", staticmethod(lambda screen: True))
 
 
