@@ -359,25 +359,30 @@ def report(results: list[RegimeResult], meta: dict[str, Any]) -> str:
 
 
 def kernel_lines(results: list[RegimeResult], meta: dict[str, Any]) -> list[str]:
-    """What our few-row linear calls ran (`engine/kernels.py`): the shapes of the most rows
-    up to the batch size (full decode steps) by name, the others counted by product."""
+    """What our linear calls ran (`engine/kernels.py`): the few-row shapes of the most rows
+    up to the batch size (full decode steps) by name, the other few-row shapes counted by
+    product, and the many-row shapes (prompt passes, '65+') by name."""
     if not meta.get("tune_kernels", True):
         return ["\nOurs ran MKL's F.linear throughout (--no-tune-kernels)."]
     lines = []
     for r in results:
         if not r.ours.kernels:
             continue
-        rows = {shape: int(shape.split("x")[0]) for shape in r.ours.kernels}
+        head = {shape: shape.split("x")[0] for shape in r.ours.kernels}
+        rows = {shape: int(n) for shape, n in head.items() if n.isdigit()}
         most = max((n for n in rows.values() if n <= (meta.get("batch_size") or n)), default=0)
         named = [f"{shape} {name}" for shape, name in r.ours.kernels.items()
-                 if rows[shape] == most]
-        others = Counter(name for shape, name in r.ours.kernels.items() if rows[shape] != most)
+                 if rows.get(shape) == most]
+        others = Counter(name for shape, name in r.ours.kernels.items()
+                         if shape in rows and rows[shape] != most)
         counted = ", ".join(f"{name} {n}" for name, n in sorted(others.items()))
+        many = [f"{shape} {name}" for shape, name in r.ours.kernels.items() if shape not in rows]
         lines.append(f"- {r.ours.regime}: {', '.join(named) or 'none'}"
-                     + (f"; other row counts: {counted}" if counted else ""))
+                     + (f"; other row counts: {counted}" if counted else "")
+                     + (f"; prompt passes: {', '.join(many)}" if many else ""))
     if not lines:
         return []
-    return ["\nOurs: the product each few-row linear call ran, chosen by timing "
+    return ["\nOurs: the product each linear call ran, chosen by timing "
             "(rows x out x in, `engine/kernels.py`):", "", *lines]
 
 

@@ -46,9 +46,10 @@ def bench_command(
              "batching changes results and the engines' Δ alone cannot tell.")] = None,
     tune_kernels: Annotated[bool, typer.Option(
         "--tune-kernels/--no-tune-kernels",
-        help="Ours, on a CPU in float32: few-row linear calls (decode steps) run the matrix "
-             "product that timed fastest for their shape, as `harness run` does by default; "
-             "off: MKL's F.linear throughout, as lm-eval runs.")] = True,
+        help="Ours, on a CPU in float32: linear calls run the matrix product that timed "
+             "fastest for their shape (few-row calls, decode steps: among MKL, oneDNN and "
+             "the compiled kernel; prompt passes: MKL or oneDNN), as `harness run` does by "
+             "default; off: MKL's F.linear throughout, as lm-eval runs.")] = True,
     pairs: Annotated[int, typer.Option(
         min=1, help="Measure each regime this many times, lm-eval then ours, alternating, "
                     "and report the pair of the median ratio with the range: a machine whose "

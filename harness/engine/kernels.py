@@ -8,7 +8,10 @@ rows plain `F.linear` won. Which product wins depends on the CPU and the librari
 nothing here is a fixed rule: for each (rows, out, in) shape seen, the first calls run each
 candidate in turn (all compute the same product, to float32 rounding), timed where they
 run, inside the model's own passes; the shape then keeps the fastest. Calls with more rows
-than `SMALL_ROWS` (prompt passes) run `F.linear` untouched. One candidate is this project's
+than `SMALL_ROWS` (prompt passes) choose the same way between the library products made
+for many rows (`MANY_ROW_PRODUCTS`), one choice per weight shape: on a 2-core AMD EPYC
+(Zen 4) MKL's sgemm ran prompt-sized products at ~140-170 GFLOPS and oneDNN's at ~260-370,
+the same float32 products (both ~1e-7 of |x|·|w| from float64). One candidate is this project's
 own kernel (`few_rows.cpp`, built for the CPU on first use by `native.py`), which reads each
 weight tile once for all rows: at 4–8 rows it timed 1.1–1.7x the best library product on
 the 2-core Xeon; where it cannot be built, the library products compete alone.
@@ -30,7 +33,9 @@ from torch import nn
 from harness.engine import native
 from harness.engine.forwards import replaced, untouched
 
-SMALL_ROWS = 64  # calls with at most this many rows choose their product
+SMALL_ROWS = 64  # calls with at most this many rows choose among every product
+MANY_ROW_PRODUCTS = ("mkl", "onednn")  # what calls with more rows choose among
+MANY_ROWS = 0  # the row count in the shape key of every call of more than SMALL_ROWS rows
 WARM_ROUNDS = 1  # untimed calls of each candidate first (oneDNN builds its primitive)
 TIMED_ROUNDS = 1  # then this many timed calls of each; the least total wins. One: a trial
 # costs decode steps (the head, called once per step, runs the slow candidates too), and
@@ -90,9 +95,11 @@ class LinearKernels:
     while the engine runs, and keeps what it chose (per shape) across calls."""
 
     def __init__(self, enabled: bool = True, products: dict[str, Product] | None = None,
-                 clock: Clock = time.perf_counter) -> None:
+                 clock: Clock = time.perf_counter,
+                 many_rows: tuple[str, ...] = MANY_ROW_PRODUCTS) -> None:
         self.enabled = enabled
         self._products = products  # None: `default_products()`, built at the first install
+        self.many_rows = many_rows  # names of the products calls of many rows choose among
         self.clock = clock
         self.trials: dict[tuple[int, int, int], _Trial] = {}
         self.chosen: dict[tuple[int, int, int], str] = {}
@@ -116,6 +123,13 @@ class LinearKernels:
     @property
     def names(self) -> list[str]:
         return list(self.products)
+
+    @property
+    def many_row_names(self) -> list[str]:
+        """The candidates of calls with more than `SMALL_ROWS` rows; none (F.linear as it
+        is) where fewer than two of them are available."""
+        names = [name for name in self.many_rows if name in self.products]
+        return names if len(names) > 1 else []
 
     def layers(self, model: nn.Module) -> list[nn.Linear]:
         """The layers a choosing `forward` goes on (none when disabled)."""
@@ -144,13 +158,14 @@ class LinearKernels:
     def linear(self, x: torch.Tensor, weight: torch.Tensor,
                bias: torch.Tensor | None = None) -> torch.Tensor:
         rows = x.numel() // x.shape[-1] if x.shape[-1] else 0
-        if rows == 0 or rows > SMALL_ROWS or not self._plain(x, weight):
+        names = self.names if rows <= SMALL_ROWS else self.many_row_names
+        if rows == 0 or not names or not self._plain(x, weight):
             return F.linear(x, weight, bias)
         flat = x.reshape(rows, x.shape[-1]).contiguous()  # oneDNN crawls on strided rows
-        key = (rows, weight.shape[0], weight.shape[1])
+        key = (rows_key(rows), weight.shape[0], weight.shape[1])
         name = self.chosen.get(key)
         out = (self.products.get(name, mkl_linear)(flat, weight) if name
-               else self._trial(key, flat, weight))
+               else self._trial(key, flat, weight, names))
         if bias is not None:
             out = out + bias
         return out.reshape(*x.shape[:-1], weight.shape[0])
@@ -165,9 +180,13 @@ class LinearKernels:
                 and not (torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad))
                 and not torch.is_autocast_enabled("cpu"))
 
-    def _trial(self, key: tuple[int, int, int], x: torch.Tensor,
-               weight: torch.Tensor) -> torch.Tensor:
-        names = self.names
+    def _trial(self, key: tuple[int, int, int], x: torch.Tensor, weight: torch.Tensor,
+               names: list[str]) -> torch.Tensor:
+        """Run the next candidate of the shape's trial and time it: `WARM_ROUNDS` untimed
+        rounds, then `TIMED_ROUNDS` timed ones. A many-row shape's trial spans calls of
+        any row count, so its calls are timed per row."""
+        many = key[0] == MANY_ROWS
+        warm = WARM_ROUNDS  # oneDNN's first call of a shape in a process builds its code
         with self._lock:  # each call takes its own candidate slot
             trial = self.trials.setdefault(key, _Trial(len(names)))
             slot = trial.calls
@@ -178,15 +197,15 @@ class LinearKernels:
             out = self.products[names[index]](x, weight)
         except RuntimeError as error:  # never chosen; this call runs F.linear
             logging.getLogger(__name__).warning("product %s failed on %dx%dx%d: %s",
-                                                names[index], *key, error)
+                                                names[index], x.shape[0], *key[1:], error)
             out, elapsed = F.linear(x, weight), math.nan
         else:
-            elapsed = self.clock() - started
+            elapsed = (self.clock() - started) / (x.shape[0] if many else 1)
         with self._lock:  # a failure (nan), warm or timed, stays nan: nan + x is nan
-            if math.isnan(elapsed) or slot >= WARM_ROUNDS * len(names):
+            if math.isnan(elapsed) or slot >= warm * len(names):
                 total = trial.totals[index]
                 trial.totals[index] = elapsed if math.isinf(total) else total + elapsed
-            if slot + 1 == (WARM_ROUNDS + TIMED_ROUNDS) * len(names):
+            if slot + 1 == (warm + TIMED_ROUNDS) * len(names):
                 self._decide(key, trial, names)
         return out
 
@@ -199,5 +218,16 @@ class LinearKernels:
 
     def summary(self) -> dict[str, str]:
         """What each shape runs, 'rows x out x in' -> product (shapes still on trial: none)."""
-        return {f"{r}x{o}x{i}": name for (r, o, i), name in sorted(self.chosen.items())}
+        return {f"{rows_label(r)}x{o}x{i}": name for (r, o, i), name in sorted(self.chosen.items())}
 
+
+def rows_key(rows: int) -> int:
+    """The row count a call's choice is kept under: its own up to `SMALL_ROWS`, above it
+    `MANY_ROWS` (prompt passes vary in rows, and which product is fastest there did not:
+    oneDNN's at 72 to 1081 rows on the EPYC)."""
+    return rows if rows <= SMALL_ROWS else MANY_ROWS
+
+
+def rows_label(key: int) -> str:
+    """'8' for a few-row key, '65+' for calls of more rows."""
+    return f"{SMALL_ROWS + 1}+" if key == MANY_ROWS else str(key)

@@ -71,6 +71,10 @@ def test_printout_names_the_products_our_decode_steps_ran() -> None:
     fewer.ours.kernels.update({"4x64x32": "onednn", "2x64x32": "mkl", "12x64x32": "mkl"})
     assert ("- open_qa: 4x64x32 onednn; other row counts: mkl 2"
             in report([fewer], meta).splitlines())
+    prompts = _result("mc", (1.0, 3.0), (0.0, 0.0))  # prompt passes only: no decode steps
+    prompts.ours.kernels.update({"65+x64x32": "onednn", "65+x32x32": "mkl"})
+    assert ("- mc: none; prompt passes: 65+x64x32 onednn, 65+x32x32 mkl"
+            in report([prompts], meta).splitlines())
     off = report([result], {**meta, "tune_kernels": False})
     assert "Ours ran MKL's F.linear throughout (--no-tune-kernels)." in off
 

@@ -80,6 +80,59 @@ def test_many_rows_run_f_linear_and_bias_and_shape_are_kept() -> None:
     torch.testing.assert_close(out, F.linear(few, weight, bias))
 
 
+def _per_row_products(clock: FakeClock, per_row: dict[str, float],
+                      calls: dict[str, list[int]]) -> dict[str, kernels.Product]:
+    """Candidates whose cost is `per_row[name]` seconds per row of x; each call's rows kept."""
+    def make(name: str) -> kernels.Product:
+        def product(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+            clock.now += per_row[name] * x.shape[0]
+            calls[name].append(x.shape[0])
+            return F.linear(x, weight)
+        return product
+    return {name: make(name) for name in per_row}
+
+
+def test_many_row_calls_choose_per_row_among_their_products_for_every_row_count() -> None:
+    """Calls of more than SMALL_ROWS rows (prompt passes) share one trial per weight shape
+    whatever their row count, between the many-row products only, timed per row: a
+    candidate timed on a call of many rows loses to a faster one timed on fewer."""
+    clock, calls = FakeClock(), {"slow": [], "fast": [], "few": []}
+    products = _per_row_products(clock, {"slow": 2.0, "fast": 1.0, "few": 0.001}, calls)
+    chooser = LinearKernels(products=products, clock=clock, many_rows=("slow", "fast"))
+    weight, bias = torch.randn(12, 8), torch.randn(12)
+    many = kernels.SMALL_ROWS + 1
+    for rows in (100, 300, many, 2 * many, 400):  # warm, warm, timed, timed, chosen
+        x = torch.randn(rows, 8)
+        torch.testing.assert_close(chooser.linear(x, weight, bias), F.linear(x, weight, bias))
+    assert calls == {"slow": [100, many], "fast": [300, 2 * many, 400], "few": []}
+    assert chooser.summary() == {f"{many}+x12x8": "fast"} and not chooser.trials
+    x = torch.randn(2, 70, 8)  # 140 rows in a batch of sequences: the same choice
+    torch.testing.assert_close(chooser.linear(x, weight), F.linear(x, weight))
+    assert calls["fast"][-1] == 140 and not calls["few"]
+
+
+def test_many_row_calls_need_two_of_their_products_else_run_f_linear() -> None:
+    clock, calls = FakeClock(), {"mkl": [], "few": []}
+    products = _per_row_products(clock, {"mkl": 1.0, "few": 0.1}, calls)
+    chooser = LinearKernels(products=products, clock=clock)  # no "onednn" among them
+    assert chooser.many_row_names == []
+    x, weight = torch.randn(kernels.SMALL_ROWS + 1, 8), torch.randn(12, 8)
+    torch.testing.assert_close(chooser.linear(x, weight), F.linear(x, weight))
+    assert calls == {"mkl": [], "few": []} and not chooser.trials
+
+
+def test_the_many_row_products_are_f_linear_at_prompt_sizes() -> None:
+    torch.manual_seed(0)
+    products = default_products()
+    weight = torch.randn(96, 40)
+    for rows in (kernels.SMALL_ROWS + 1, 300):
+        x = torch.randn(rows, 40)
+        for name in LinearKernels(products=products).many_row_names:
+            got = products[name](x, weight)
+            assert got.shape == (rows, 96) and got.is_contiguous()
+            torch.testing.assert_close(got, F.linear(x, weight), rtol=1e-5, atol=1e-5)
+
+
 class Net(nn.Module):
     def __init__(self) -> None:
         super().__init__()
