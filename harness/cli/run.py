@@ -117,9 +117,10 @@ def run_command(
                                            "a choice's shared first tokens) once; off: one row "
                                            "per request.", rich_help_panel="Speed")] = True,
     tune_kernels: Annotated[bool, Opt(help="CPU, float32: time the matrix products a linear "
-                                           "layer can run for calls of few rows (decode steps) "
-                                           "and keep the fastest per shape; off: MKL's "
-                                           "F.linear throughout. Choices go to run.json.",
+                                           "layer can run (few-row calls, decode steps: MKL, "
+                                           "oneDNN, the compiled kernel; prompt passes: MKL "
+                                           "or oneDNN) and keep the fastest per shape; off: "
+                                           "MKL's F.linear throughout. Choices go to run.json.",
                                       rich_help_panel="Speed")] = True,
     cache_dir: Annotated[Path | None, Opt(help="Request cache folder (default: "
                                                "~/.cache/fact-harness).",

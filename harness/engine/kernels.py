@@ -11,7 +11,7 @@ run, inside the model's own passes; the shape then keeps the fastest. Calls with
 than `SMALL_ROWS` (prompt passes) choose the same way between the library products made
 for many rows (`MANY_ROW_PRODUCTS`), one choice per weight shape: on a 2-core AMD EPYC
 (Zen 4) MKL's sgemm ran prompt-sized products at ~140-170 GFLOPS and oneDNN's at ~260-370,
-the same float32 products (both ~1e-7 of |x|·|w| from float64). One candidate is this project's
+the same float32 products (both within ~3e-7 of |x|·|w| of float64). One candidate is this project's
 own kernel (`few_rows.cpp`, built for the CPU on first use by `native.py`), which reads each
 weight tile once for all rows: at 4–8 rows it timed 1.1–1.7x the best library product on
 the 2-core Xeon; where it cannot be built, the library products compete alone.
@@ -36,7 +36,8 @@ from harness.engine.forwards import replaced, untouched
 SMALL_ROWS = 64  # calls with at most this many rows choose among every product
 MANY_ROW_PRODUCTS = ("mkl", "onednn")  # what calls with more rows choose among
 MANY_ROWS = 0  # the row count in the shape key of every call of more than SMALL_ROWS rows
-WARM_ROUNDS = 1  # untimed calls of each candidate first (oneDNN builds its primitive)
+WARM_ROUNDS = 1  # untimed calls of each candidate first (oneDNN builds its primitive; in
+# a process's first prompt pass its first head call took 2-3x its later ones)
 TIMED_ROUNDS = 1  # then this many timed calls of each; the least total wins. One: a trial
 # costs decode steps (the head, called once per step, runs the slow candidates too), and
 # where it matters the candidates differ by 1.1-4x, more than a single timing's noise
@@ -186,7 +187,6 @@ class LinearKernels:
         rounds, then `TIMED_ROUNDS` timed ones. A many-row shape's trial spans calls of
         any row count, so its calls are timed per row."""
         many = key[0] == MANY_ROWS
-        warm = WARM_ROUNDS  # oneDNN's first call of a shape in a process builds its code
         with self._lock:  # each call takes its own candidate slot
             trial = self.trials.setdefault(key, _Trial(len(names)))
             slot = trial.calls
@@ -202,10 +202,10 @@ class LinearKernels:
         else:
             elapsed = (self.clock() - started) / (x.shape[0] if many else 1)
         with self._lock:  # a failure (nan), warm or timed, stays nan: nan + x is nan
-            if math.isnan(elapsed) or slot >= warm * len(names):
+            if math.isnan(elapsed) or slot >= WARM_ROUNDS * len(names):
                 total = trial.totals[index]
                 trial.totals[index] = elapsed if math.isinf(total) else total + elapsed
-            if slot + 1 == (warm + TIMED_ROUNDS) * len(names):
+            if slot + 1 == (WARM_ROUNDS + TIMED_ROUNDS) * len(names):
                 self._decide(key, trial, names)
         return out
 
