@@ -355,8 +355,10 @@ class HFEngine:
                     results[i] = result
                     if sink:
                         sink(i, result)
+                del logits  # not alive beside the next pass's
                 if progress:
                     progress(sum(len(p.members) for _, p in chunk))
+            prefix = None  # freed before the next batch's prefix pass (as in generate)
         return [results[i] for i in range(len(requests))]
 
     def _piece_chunks(self, batch: Batch, paths: dict[int, list[Path]], share: bool
@@ -459,6 +461,9 @@ class HFEngine:
                     sink(i, results[i])
                 if progress:
                     progress(1)
+            # freed now, not when the next batch's prefixes are bound: both sets of caches
+            # would be alive during its prefix pass (the peak of an open-book run)
+            prefix = None
         return [results[i] for i in range(len(requests))]
 
     def _decode(
