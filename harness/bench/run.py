@@ -368,8 +368,8 @@ def kernel_lines(results: list[RegimeResult], meta: dict[str, Any]) -> list[str]
     for r in results:
         if not r.ours.kernels:
             continue
-        head = {shape: shape.split("x")[0] for shape in r.ours.kernels}
-        rows = {shape: int(n) for shape, n in head.items() if n.isdigit()}
+        lead = {shape: shape.split("x")[0] for shape in r.ours.kernels}  # '8' or '65+'
+        rows = {shape: int(n) for shape, n in lead.items() if n.isdigit()}
         most = max((n for n in rows.values() if n <= (meta.get("batch_size") or n)), default=0)
         named = [f"{shape} {name}" for shape, name in r.ours.kernels.items()
                  if rows.get(shape) == most]
