@@ -11,10 +11,10 @@ run, inside the model's own passes; the shape then keeps the fastest. Calls with
 than `SMALL_ROWS` (prompt passes) choose the same way between the library products made
 for many rows (`MANY_ROW_PRODUCTS`), one choice per weight shape: on a 2-core AMD EPYC
 (Zen 4) MKL's sgemm ran prompt-sized products at ~140-170 GFLOPS and oneDNN's at ~260-370,
-the same float32 products (both within ~3e-7 of |x|·|w| of float64). One candidate is this project's
-own kernel (`few_rows.cpp`, built for the CPU on first use by `native.py`), which reads each
-weight tile once for all rows: at 4–8 rows it timed 1.1–1.7x the best library product on
-the 2-core Xeon; where it cannot be built, the library products compete alone.
+the same float32 products (both within ~3e-7 of |x|·|w| of float64). One candidate is this
+project's own kernel (`few_rows.cpp`, built for the CPU on first use by `native.py`), which
+reads each weight tile once for all rows: at 4–8 rows it timed 1.1–1.7x the best library
+product on the 2-core Xeon; where it cannot be built, the library products compete alone.
 """
 
 from __future__ import annotations
@@ -159,12 +159,16 @@ class LinearKernels:
     def linear(self, x: torch.Tensor, weight: torch.Tensor,
                bias: torch.Tensor | None = None) -> torch.Tensor:
         rows = x.numel() // x.shape[-1] if x.shape[-1] else 0
-        names = self.names if rows <= SMALL_ROWS else self.many_row_names
-        if rows == 0 or not names or not self._plain(x, weight):
+        if rows == 0 or not self._plain(x, weight):
             return F.linear(x, weight, bias)
-        flat = x.reshape(rows, x.shape[-1]).contiguous()  # oneDNN crawls on strided rows
         key = (rows_key(rows), weight.shape[0], weight.shape[1])
         name = self.chosen.get(key)
+        names: list[str] = []  # the candidates, for a shape still without a choice
+        if not name:
+            names = self.names if rows <= SMALL_ROWS else self.many_row_names
+            if not names:  # many rows, fewer than two products for them
+                return F.linear(x, weight, bias)
+        flat = x.reshape(rows, x.shape[-1]).contiguous()  # oneDNN crawls on strided rows
         out = (self.products.get(name, mkl_linear)(flat, weight) if name
                else self._trial(key, flat, weight, names))
         if bias is not None:

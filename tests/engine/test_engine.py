@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import weakref
 from pathlib import Path
 
 import pytest
@@ -187,8 +188,6 @@ def test_a_batch_s_prefix_caches_are_freed_before_the_next_batch_s_prefix_pass(
     """Two batches' document caches are never alive together: peak memory of an open-book
     run is one batch's prefixes, not two (the 1.2B shape's open_qa peak went from 1.30x to
     1.28x the weights)."""
-    import weakref
-
     model, tok, info = loaded
     items = spread_items(suite, task, 12)  # round-robin over documents: several batches
     if task == "open_qa":
