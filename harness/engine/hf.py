@@ -69,7 +69,7 @@ class HFEngine:
         prefix_reuse: bool = True,
         tune_kernels: bool = True,  # CPU float32: time products for few-row calls (kernels.py)
         screen_head: bool = True,  # CPU float32 greedy steps: int8 head screen (head_screen.py)
-        fuse_norms: bool = True,  # RMSNorm layers as one op where it agrees (norms.py)
+        fuse_norms: bool = True,  # RMSNorm layers fused where it agrees (norms.py)
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
@@ -81,7 +81,7 @@ class HFEngine:
         self.kernels = LinearKernels(tune_kernels)  # installs on CPU float32 layers only
         self.kernels.prepare(model)  # builds the compiled candidate now, not mid-pass
         self.head = HeadScreen(screen_head and info.device == "cpu")
-        self.norms = FusedNorms(fuse_norms)  # RMSNorm layers: one op where it agrees
+        self.norms = FusedNorms(fuse_norms)  # RMSNorm layers: fused where it agrees
         self._screen: Screen | None = None  # the model's head screen while installed (generate)
         if info.device == "cpu":
             torch.set_num_threads(os.cpu_count() or 1)

@@ -1,4 +1,4 @@
-"""RMSNorm layers run as one op where it computes what their own forward does.
+"""RMSNorm layers run fused (one op, or two) where that computes what their own forward does.
 
 A decode step of a small model is short enough for per-op overhead to show: transformers'
 RMSNorm is six to eight small ops (cast, square, mean, add, rsqrt, two products), called four
@@ -6,9 +6,10 @@ times per EXAONE layer, each several times slower after the step streamed its we
 through the caches. While installed, each RMSNorm-named layer's first call runs its own
 forward and compares: first the compiled kernel (`rms_norm.cpp`: float64 sum of squares, the
 scale rounded once; kept where every output is within `KERNEL_RTOL` of the layer's own, the
-float32 rounding of the scale), else torch's `F.rms_norm` (kept where bit-equal); where
-neither agrees (another formula: a `1 + weight` scale, a cast elsewhere), the layer keeps its
-own forward.
+float32 rounding of the scale), else torch's `F.rms_norm` (kept where bit-equal), else
+`F.rms_norm` without the weight, then the weight (bit-equal where the layer rounds to a half
+precision before weighting, as transformers' does: two ops instead of eight); where none
+agrees (another formula: a `1 + weight` scale), the layer keeps its own forward.
 """
 
 from __future__ import annotations
@@ -54,11 +55,11 @@ class FusedNorms:
     def __init__(self, enabled: bool = True, compiled: bool = True) -> None:
         self.enabled = enabled
         self.compiled = compiled  # try the compiled kernel first (else F.rms_norm only)
-        self.choice: dict[int, str] = {}  # id(layer) -> "kernel", "fused" or "own"
+        self.choice: dict[int, str] = {}  # id(layer) -> "kernel", "fused", "scaled" or "own"
         self._lock = threading.Lock()
 
     def one_op(self) -> int:
-        """Layers that ran as one op (the compiled kernel or F.rms_norm)."""
+        """Layers that ran fused (the compiled kernel, or F.rms_norm with or after the weight)."""
         return sum(choice != "own" for choice in self.choice.values())
 
     @contextmanager
@@ -79,6 +80,8 @@ class FusedNorms:
                 return torch.ops.fact_harness.rms_norm_rows(x, weight, eps)  # type: ignore[no-any-return]
             if choice == "fused":
                 return F.rms_norm(x, (x.shape[-1],), weight, eps)
+            if choice == "scaled":
+                return _scaled(x, weight, eps)
             expected: torch.Tensor = own(x)
             if choice is None:
                 with self._lock:
@@ -88,14 +91,25 @@ class FusedNorms:
 
     def _agreeing(self, x: torch.Tensor, expected: torch.Tensor, weight: torch.Tensor,
                   eps: Any) -> str:
-        """The first one op that computes what the layer did: "kernel", "fused" or "own"."""
+        """The first fused form that computes what the layer did: "kernel", "fused", "scaled"
+        or "own"."""
         if self.compiled and _plain(x, weight) and native.few_rows_linear() is not None:
             kernel = torch.ops.fact_harness.rms_norm_rows(x, weight, eps)
             if _same_shape(kernel, expected) and bool(
                     ((kernel - expected).abs() <= KERNEL_RTOL * expected.abs()).all()):
                 return "kernel"
         fused = F.rms_norm(x, (x.shape[-1],), weight, eps)
-        return "fused" if _same_shape(fused, expected) and torch.equal(fused, expected) else "own"
+        if _same_shape(fused, expected) and torch.equal(fused, expected):
+            return "fused"
+        scaled = _scaled(x, weight, eps)
+        same = _same_shape(scaled, expected) and torch.equal(scaled, expected)
+        return "scaled" if same else "own"
+
+
+def _scaled(x: torch.Tensor, weight: Any, eps: Any) -> torch.Tensor:
+    """The rows normalised and rounded to their dtype, then weighted (transformers' order)."""
+    out: torch.Tensor = weight * F.rms_norm(x, (x.shape[-1],), None, eps)
+    return out
 
 
 def _plain(x: torch.Tensor, weight: torch.Tensor) -> bool:

@@ -149,7 +149,7 @@ class RunRecord(_Record):
     peak_gpu_mb: float | None = None
     linear_kernels: dict[str, str] = Field(default_factory=dict)  # 'rows x out x in' -> product
     screened_head: bool | None = None  # greedy steps screened the head in int8 (None: never applied)
-    fused_norms: int = 0  # RMSNorm layers that ran as one op (norms.py: the compiled kernel,
-    # within float32 rounding of their own forward on their first call, or bit-equal F.rms_norm)
+    fused_norms: int = 0  # RMSNorm layers that ran fused (norms.py: the compiled kernel, within
+    # float32 rounding of their own forward on their first call, or bit-equal F.rms_norm)
     cache: CacheRecord = Field(default_factory=CacheRecord)
     resumed: int = 0  # times this run was resumed after an interruption

@@ -1,5 +1,6 @@
-"""RMSNorm layers switch to one op only where it computes what their own forward does: the
-compiled kernel within float32 rounding, torch's F.rms_norm bit for bit."""
+"""RMSNorm layers switch to a fused form only where it computes what their own forward does:
+the compiled kernel within float32 rounding, torch's F.rms_norm (with or after the weight)
+bit for bit."""
 
 from __future__ import annotations
 
@@ -50,6 +51,24 @@ def test_model_norms_switch_and_compute_the_same(random_model: Path, compiled: b
     else:
         assert torch.equal(again, plain)
     assert all("forward" not in vars(layer) for layer in layers)
+
+
+def test_half_precision_norms_run_rms_norm_then_the_weight(random_model: Path) -> None:
+    """transformers' RMSNorm rounds the normalised rows to bfloat16 before weighting them:
+    F.rms_norm with the weight inside is off by that rounding, without it bit-equal."""
+    model, _, _ = load_model(str(random_model), LoadOptions(device="cpu", dtype="bfloat16"))
+    layers = candidates(model)
+    for layer in layers:  # weights other than ones, or the weighting order would not show
+        layer.weight.data = (torch.randn(layer.weight.shape) * 0.5 + 1).to(torch.bfloat16)
+    ids = torch.randint(0, model.config.vocab_size, (2, 7))
+    norms = FusedNorms()
+    with torch.inference_mode():
+        plain = model(input_ids=ids).logits
+        with norms.installed(model):
+            first = model(input_ids=ids).logits
+            again = model(input_ids=ids).logits
+    assert set(norms.choice.values()) == {"scaled"} and norms.one_op() == len(layers)
+    assert torch.equal(first, plain) and torch.equal(again, plain)
 
 
 def test_kernel_is_within_float32_rounding_of_the_ops(random_model: Path) -> None:
