@@ -14,7 +14,7 @@ from harness.engine.batching import rows_per_batch
 from harness.engine.decode import RowDecoder
 from harness.engine.head_screen import HeadScreen, Request, Screen
 from harness.engine.kernels import LinearKernels
-from harness.engine.kv import ReservedLayer, new_cache
+from harness.engine.kv import ReservedLayer, RowWriter, new_cache
 from harness.engine.norms import FusedNorms
 from harness.engine.packed import packed_inputs, score_pieces
 from harness.engine.prefix import Batch, Prefix, PrefixGroup, group_by_prefix
@@ -179,15 +179,14 @@ class HFEngine:
         lengths = torch.tensor([len(p) for p in prefixes], device=self.device)
         cache = new_cache(self.model.config, reserve)
         if self._lone_prefixes(prefixes, cache):
-            for row, p in enumerate(prefixes):  # each row's cache copied in, then freed
+            for row, p in enumerate(prefixes):  # each layer writes its row of the shared cache
+                lone = new_cache(self.model.config, 0)
+                lone.layers = [RowWriter(layer, row, len(prefixes), ids.shape[1])
+                               for layer in cache.layers]
                 with HeadScreen.request(self._screen, "discard"):
-                    out = self.model(input_ids=torch.tensor([p], device=self.device),
-                                     cache=new_cache(self.model.config, 0), use_cache=True,
-                                     logits_to_keep=1)
+                    self.model(input_ids=torch.tensor([p], device=self.device), cache=lone,
+                               use_cache=True, logits_to_keep=1)
                 self.stats.count_pass(len(p), 1)
-                for layer, part in zip(cache.layers, out.cache.layers, strict=True):
-                    layer.put_row(row, len(prefixes), ids.shape[1], part.keys, part.values)
-                del out
             return Prefix(cache, mask, lengths)
         with HeadScreen.request(self._screen, "discard"):  # its logits are never read
             out = self.model(input_ids=ids, cache=cache, use_cache=True, logits_to_keep=1)
@@ -341,14 +340,16 @@ class HFEngine:
         results: dict[int, LoglikResult] = {}
         min_prefix = TRIE_PREFIX_MAX + 1 if share else 1
         for batch in self._batches([c for c, _ in pairs], min_prefix=min_prefix):
-            prefix = self._prefixes([pairs[i][0][:n] for n, i in
-                                     zip(batch.prefix_lens, batch.leaders, strict=True)]
-                                    ) if batch.prefix_lens else None
             paths: dict[int, list[Path]] = {}
             for g, i in batch.members:
                 paths.setdefault(g, []).append(Path(
                     i, (pairs[i][0] + pairs[i][1])[batch.prefix_of(g) : -1], len(pairs[i][1])))
-            for chunk in self._piece_chunks(batch, paths, share):
+            chunks = self._piece_chunks(batch, paths, share)
+            prefix = self._prefixes([pairs[i][0][:n] for n, i in
+                                     zip(batch.prefix_lens, batch.leaders, strict=True)],
+                                    reserve=self._room(chunks, len(batch.prefix_lens))
+                                    ) if batch.prefix_lens else None
+            for chunk in chunks:
                 logits = self._forward_pieces(chunk, prefix, four_d=share)
                 for i, result in score_pieces(logits, [p for _, p in chunk],
                                               [k for _, k in pairs]):
@@ -391,6 +392,16 @@ class HFEngine:
             limit = self._rows_limit(width)
             chunks += [round_[k : k + limit] for k in range(0, len(round_), limit)]
         return chunks
+
+    @staticmethod
+    def _room(chunks: Sequence[Sequence[tuple[int, Piece]]], groups: int) -> int:
+        """Positions a batch's prefix cache reserves: those of its first pass when that pass
+        reads every group in order, which then continues the cache's own buffers instead of
+        copying the whole prefix cache (`_gather`); later passes copy it."""
+        first = chunks[0] if chunks else []
+        if [g for g, _ in first] != list(range(groups)):
+            return 0
+        return max(len(p.tokens) for _, p in first)
 
     def _forward_pieces(self, chunk: Sequence[tuple[int, Piece]], prefix: Prefix | None,
                         four_d: bool) -> torch.Tensor:

@@ -90,6 +90,29 @@ class ReservedLayer(DynamicLayer):  # type: ignore[no-untyped-call]
         return self.keys, self.values
 
 
+class RowWriter(DynamicLayer):
+    """A layer of one prefix's own pass (a CPU runs prefixes of different lengths one pass
+    each): its keys/values go straight into row `row` of `target` (`put_row`), and the pass
+    reads them as computed, so it never builds a whole cache of its own beside the shared
+    one (that copy was the peak of an open-book run). One pass only: a second update would
+    overwrite the first."""
+
+    def __init__(self, target: ReservedLayer, row: int, rows: int, width: int) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.target, self.row, self.rows, self.width = target, row, rows, width
+
+    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any,
+               **kwargs: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.get_seq_length():
+            raise ValueError("a row writer takes one pass")
+        self.lazy_initialization(key_states, value_states)
+        self.target.put_row(self.row, self.rows, self.width, key_states, value_states)
+        assert self.target._buffers is not None
+        span = (slice(self.row, self.row + 1), slice(None), slice(0, key_states.shape[-2]))
+        self.keys, self.values = self.target._buffers[0][span], self.target._buffers[1][span]
+        return key_states, value_states
+
+
 def assign(layer: Any, keys: torch.Tensor, values: torch.Tensor, room: int) -> None:
     """Replace a growable layer's rows (releasing its old buffer), with `room` to grow."""
     if isinstance(layer, ReservedLayer):

@@ -1,10 +1,12 @@
-"""Cache layers that reserve room: decode steps write in place, content survives regrowth."""
+"""Cache layers that reserve room: decode steps write in place, content survives regrowth; a
+prefix's own pass writes its row of a shared layer."""
 
 from __future__ import annotations
 
+import pytest
 import torch
 
-from harness.engine.kv import ReservedLayer
+from harness.engine.kv import ReservedLayer, RowWriter
 
 
 def test_reserved_layer_grows_in_place() -> None:
@@ -48,3 +50,20 @@ def test_prefix_with_room_lends_its_buffer() -> None:
     other = ReservedLayer(reserve=3)
     other.update(rows, rows)
     assert not other.lend_to(ReservedLayer(), room=4)  # not enough room: the caller copies
+
+
+def test_row_writers_fill_rows_of_one_padded_layer_and_hold_nothing_of_their_own() -> None:
+    """Each prefix's own pass writes its rows of the shared layer, reads its keys as computed,
+    and keeps views of the shared buffer only (no cache of its own beside it)."""
+    shared = ReservedLayer(reserve=2)
+    long, short = torch.randn(1, 2, 5, 4), torch.randn(1, 2, 3, 4)
+    for row, keys in enumerate((long, short)):
+        writer = RowWriter(shared, row, rows=2, width=5)
+        got, _ = writer.update(keys, -keys)
+        assert got is keys and writer.get_seq_length() == keys.shape[2]
+        assert writer.keys.untyped_storage().data_ptr() == shared.keys.untyped_storage().data_ptr()
+        with pytest.raises(ValueError, match="one pass"):
+            writer.update(keys, -keys)
+    assert shared.keys.shape == (2, 2, 5, 4) and torch.equal(shared.keys[0], long[0])
+    assert torch.equal(shared.values[1, :, :3], -short[0]) and not shared.keys[1, :, 3:].any()
+    assert shared.lend_to(ReservedLayer(), room=2)  # the reserve is there for the next pass
