@@ -30,7 +30,7 @@ from harness.engine.loading import LoadOptions, device_name, load_model, pick_de
 from harness.engine.types import ModelInfo
 from harness.prompts.chat import has_chat_template
 from harness.refmodels.build import corpus
-from harness.refmodels.configs import EXAONE_VOCAB, SHAPES, exaone4_config
+from harness.refmodels.configs import EXAONE_VOCAB, SHAPES, SMALL_VOCAB_SHAPES, exaone4_config
 from harness.refmodels.tokenizer import train_tokenizer
 from harness.suite.loader import Suite, load_suite
 
@@ -122,13 +122,14 @@ class RegimeResult:
 
 def random_model(shape: str, tokenizer: Any, dtype: torch.dtype, device: str) -> Any:
     """A randomly initialised Exaone4ForCausalLM of the shape (speed does not depend on
-    weights); the real vocabulary size except for `tiny`. On device "meta": shapes only. On a
-    GPU the weights are drawn there (the same in every process: one seed, one device), as
-    drawing the 1.2B shape's on the CPU takes ~20 s in each of the bench's processes."""
+    weights); the real vocabulary size except for `SMALL_VOCAB_SHAPES` (the suite tokenizer's).
+    On device "meta": shapes only. On a GPU the weights are drawn there (the same in every
+    process: one seed, one device), as drawing the 1.2B shape's on the CPU takes ~20 s in
+    each of the bench's processes."""
     from transformers import Exaone4ForCausalLM
 
     torch.manual_seed(0)
-    vocab = len(tokenizer) if shape == "tiny" else EXAONE_VOCAB
+    vocab = len(tokenizer) if shape in SMALL_VOCAB_SHAPES else EXAONE_VOCAB
     config = exaone4_config(shape, vocab_size=vocab, max_positions=32768)
     drawn_on = device == "meta" or device.startswith("cuda")
     with torch.device(device) if drawn_on else contextlib.nullcontext():

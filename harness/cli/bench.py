@@ -15,8 +15,9 @@ from harness.refmodels.configs import SHAPES
 
 def bench_command(
     shape: Annotated[str | None, typer.Option(
-        help="tiny | small (~150M) | exaone-1.2b (the real 1.2B shape), randomly initialised "
-             "(default: small).", show_default=False)] = None,
+        help="tiny | thin (the 1.2B's 30 layers at width 128: per-call overhead dominates, "
+             "as in a GPU's decode steps) | small (~150M) | exaone-1.2b (the real 1.2B "
+             "shape), randomly initialised (default: small).", show_default=False)] = None,
     model: Annotated[str | None, typer.Option(
         help="Time a trained model instead of a random shape: a local folder or a hub id, "
              "loaded as `harness run --model` loads it, with its own tokenizer. Its rows stop "

@@ -8,12 +8,17 @@ SHAPES: dict[str, dict[str, int]] = {
     # name: hidden, intermediate, layers, heads, kv_heads, head_dim
     "tiny": {"hidden_size": 128, "intermediate_size": 256, "num_hidden_layers": 2,
              "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 32},
+    # the 1.2B's 30 layers and 4 query heads per key/value head at width 128: each call's
+    # fixed cost dominates, as in a GPU's decode step (a CPU proxy for launch-bound work)
+    "thin": {"hidden_size": 128, "intermediate_size": 256, "num_hidden_layers": 30,
+             "num_attention_heads": 8, "num_key_value_heads": 2, "head_dim": 16},
     "small": {"hidden_size": 768, "intermediate_size": 2048, "num_hidden_layers": 12,
               "num_attention_heads": 12, "num_key_value_heads": 4, "head_dim": 64},
     "exaone-1.2b": {"hidden_size": 2048, "intermediate_size": 4096, "num_hidden_layers": 30,
                     "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 64},
 }
 EXAONE_VOCAB = 102400
+SMALL_VOCAB_SHAPES = ("tiny", "thin")  # random models of these take the suite tokenizer's size
 
 
 def exaone4_config(shape: str, *, vocab_size: int | None = None, max_positions: int = 32768,
