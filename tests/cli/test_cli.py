@@ -148,7 +148,7 @@ def test_bench_rejects_bad_model_choices(tmp_path: Path) -> None:
     (tmp_path / "empty" / "config.json").write_text("{}", encoding="utf-8")
     for args, message in ((["--shape", "tiny", "--model", str(tmp_path)], "give one"),
                           (["--model", str(tmp_path / "empty")], "no usable tokenizer"),
-                          (["--shape", "huge"], "--shape huge: expected one of tiny, small"),
+                          (["--shape", "huge"], "--shape huge: expected one of tiny, thin, small"),
                           (["--model", str(tmp_path / "nope")], "no such local folder")):
         result = harness_cli("bench", *args)
         assert result.returncode == 2, result.stderr
