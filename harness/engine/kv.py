@@ -94,8 +94,7 @@ class RowWriter(DynamicLayer):
     """A layer of one prefix's own pass (a CPU runs prefixes of different lengths one pass
     each): its keys/values go straight into row `row` of `target` (`put_row`), and the pass
     reads them as computed, so it never builds a whole cache of its own beside the shared
-    one (that copy was the peak of an open-book run). One pass only: a second update would
-    overwrite the first."""
+    one (that copy was the peak of an open-book run). One pass only: a second update raises."""
 
     def __init__(self, target: ReservedLayer, row: int, rows: int, width: int) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
@@ -107,9 +106,9 @@ class RowWriter(DynamicLayer):
             raise ValueError("a row writer takes one pass")
         self.lazy_initialization(key_states, value_states)
         self.target.put_row(self.row, self.rows, self.width, key_states, value_states)
-        assert self.target._buffers is not None
+        assert self.target.keys is not None and self.target.values is not None
         span = (slice(self.row, self.row + 1), slice(None), slice(0, key_states.shape[-2]))
-        self.keys, self.values = self.target._buffers[0][span], self.target._buffers[1][span]
+        self.keys, self.values = self.target.keys[span], self.target.values[span]
         return key_states, value_states
 
 
