@@ -58,7 +58,7 @@ class FusedNorms:
         self.choice: dict[int, str] = {}  # id(layer) -> "kernel", "fused", "scaled" or "own"
         self._lock = threading.Lock()
 
-    def one_op(self) -> int:
+    def fused(self) -> int:
         """Layers that ran fused (the compiled kernel, or F.rms_norm with or after the weight)."""
         return sum(choice != "own" for choice in self.choice.values())
 

@@ -233,7 +233,7 @@ def run(options: RunOptions, progress: Progress | None = None) -> Path:
         raise
     record.linear_kernels = hf_engine.kernels.summary()
     record.screened_head = hf_engine.head.used
-    record.fused_norms = hf_engine.norms.one_op()
+    record.fused_norms = hf_engine.norms.fused()
     finish_run(run_dir, record, t0, info.device)
     if cache:
         cache.close()

@@ -173,7 +173,8 @@ def test_documents_of_different_lengths_run_unpadded_on_cpu(loaded, suite, monke
 
         def counted(prefixes, cache, decide=decide):  # type: ignore[no-untyped-def]
             alone = decide(prefixes, cache)
-            lone_rows.extend([len(prefixes)] if alone else [])
+            if alone:
+                lone_rows.append(len(prefixes))
             return alone
         monkeypatch.setattr(engine, "_lone_prefixes", counted)
         runs[lone] = []

@@ -45,7 +45,7 @@ def test_model_norms_switch_and_compute_the_same(random_model: Path, compiled: b
     assert torch.equal(first, plain)
     expected = "kernel" if compiled else "fused"
     assert len(norms.choice) == len(layers) and set(norms.choice.values()) == {expected}
-    assert norms.one_op() == len(layers)
+    assert norms.fused() == len(layers)
     if compiled:  # float32 rounding of each layer's scale, carried through the layers
         torch.testing.assert_close(again, plain, rtol=1e-4, atol=1e-4)
     else:
@@ -67,7 +67,7 @@ def test_half_precision_norms_run_rms_norm_then_the_weight(random_model: Path) -
         with norms.installed(model):
             first = model(input_ids=ids).logits
             again = model(input_ids=ids).logits
-    assert set(norms.choice.values()) == {"scaled"} and norms.one_op() == len(layers)
+    assert set(norms.choice.values()) == {"scaled"} and norms.fused() == len(layers)
     assert torch.equal(first, plain) and torch.equal(again, plain)
 
 
@@ -92,6 +92,6 @@ def test_another_formula_keeps_its_own_forward() -> None:
     norms = FusedNorms()
     with torch.inference_mode(), norms.installed(model):
         outputs = [model(x) for _ in range(3)]
-    assert norms.choice == {id(model[0]): "own"} and norms.one_op() == 0
+    assert norms.choice == {id(model[0]): "own"} and norms.fused() == 0
     assert all(torch.equal(out, model[0](x)) for out in outputs)
     assert FusedNorms(enabled=False).choice == {} and not candidates(nn.Linear(2, 2))
