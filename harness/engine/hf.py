@@ -31,8 +31,8 @@ from harness.engine.types import (
     ModelInfo,
 )
 
-PREFIX_PAD_SHARE = 0.8  # prefixes batched together are at least this share of the longest,
-PREFIX_PAD_TOKENS = 64  # or at most this many tokens shorter (short ones: fewer passes)
+PREFIX_PAD_SHARE = 0.8  # CPU: prefixes batched together are at least this share of the
+PREFIX_PAD_TOKENS = 64  # longest, or at most this many tokens shorter (short: fewer passes)
 PIECE_NODES = 512  # most trie nodes in one packed row
 PIECE_SCORED = 64  # most scored positions in one packed row (bounds the logits kept)
 LONE_PREFIX_MIN = 256  # a prompt longer than this runs its own prefix pass (generation)
@@ -94,6 +94,11 @@ class HFEngine:
         self.split_prefix = (self.attention == "sdpa" and use_grouped_sdpa(model)
                              and can_merge(new_cache(model.config, 0)))
         self.custom_masks = self.attention in CUSTOM_MASK_ATTENTION
+        # On a CPU a pad position of the prefix cache costs what a token does (time in a
+        # padded pass, memory in the cache), so prefixes of unlike lengths batch apart. On a
+        # GPU it costs little, while each batch decodes on its own: one batch of every
+        # group lets all their rows share decode steps (fewer steps, each bound by launches).
+        self.pad_splits = info.device == "cpu"
 
     # -- tokens -------------------------------------------------------------------------
     def _pad_id(self) -> int:
@@ -279,7 +284,8 @@ class HFEngine:
         prefix reuse on) long ones as groups of one whose prefix is all but their last token:
         for long rows the unmasked prefix pass is faster and lighter than a left-padded masked
         one, which outweighs its extra one-token pass. Prefixes shorter than `min_prefix` get
-        no pass of their own."""
+        no pass of their own. With `pad_splits` (a CPU), prefixes of unlike lengths go to
+        different batches."""
         groups = group_by_prefix(sequences, enabled=self.prefix_reuse, min_share=min_share)
         worth = [g.prefix_len >= min_prefix and g.prefix_len * (len(g.members) - 1) >= min_saving
                  for g in groups]
@@ -298,7 +304,7 @@ class HFEngine:
         for group in shared:
             limit = self._rows_limit(pending[0].prefix_len if pending else group.prefix_len)
             longest = pending[0].prefix_len if pending else 0
-            padding = (group.prefix_len < PREFIX_PAD_SHARE * longest
+            padding = (self.pad_splits and group.prefix_len < PREFIX_PAD_SHARE * longest
                        and longest - group.prefix_len > PREFIX_PAD_TOKENS)
             if pending and (len(pending) >= limit or padding):
                 batches.append(self._batch(pending))

@@ -255,3 +255,46 @@ def test_the_first_pass_after_the_documents_continues_their_cache_in_place(
     results = engine.loglikelihood(requests)
     assert firsts and all(firsts)
     assert max(abs(a.logprob - b.logprob) for a, b in zip(plain, results, strict=True)) <= 1e-4
+
+
+def test_off_a_cpu_documents_of_any_length_share_a_batch_and_its_decode_steps(
+        loaded, suite, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Where a pad position costs little (a GPU: `pad_splits` off), documents of unlike
+    lengths are not split into batches, so the rows after all of them decode together:
+    fewer decode steps (each bound by its launches there), the same texts and scores."""
+    model, tok, info = loaded
+    gen = [g[0] for g in generation_requests(tok, suite.task("open_qa"),
+                                              spread_items(suite, "open_qa", 8), _style(tok),
+                                              Decoding(max_new_tokens=6))]
+    loglik = choice_requests(tok, suite.task("mc_open"), spread_items(suite, "mc_open", 8),
+                             _style(tok))[1]
+    plain = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False)
+    plain_text, plain_ll = plain.generate(gen), plain.loglikelihood(loglik)
+    steps: dict[bool, int] = {}
+    batches: dict[bool, int] = {}
+    for pad_splits in (True, False):
+        engine = HFEngine(model, tok, info, batch_size=8, prefix_reuse=True)
+        assert engine.pad_splits  # the default on a CPU
+        engine.pad_splits = pad_splits
+        prefixes = engine._prefixes
+        batches[pad_splits] = 0
+
+        def counted(*args, prefixes=prefixes, pad_splits=pad_splits, **kwargs):  # type: ignore[no-untyped-def]
+            batches[pad_splits] += 1
+            return prefixes(*args, **kwargs)
+        monkeypatch.setattr(engine, "_prefixes", counted)
+        steps[pad_splits] = 0
+
+        def seen(_m, _a, kw, pad_splits=pad_splits):  # type: ignore[no-untyped-def]
+            steps[pad_splits] += kw["input_ids"].shape[1] == 1
+        hook = model.register_forward_pre_hook(seen, with_kwargs=True)
+        try:
+            text = engine.generate(gen)
+        finally:
+            hook.remove()
+        assert [r.text for r in text] == [r.text for r in plain_text]
+        ll = engine.loglikelihood(loglik)
+        assert max(abs(a.logprob - b.logprob) for a, b in zip(plain_ll, ll, strict=True)) <= 1e-4
+    # generation's, then scoring's batches: one each, against several each
+    assert batches[False] == 2 < batches[True]
+    assert steps[False] < steps[True]

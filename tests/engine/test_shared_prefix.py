@@ -8,7 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
+from harness.bench.workload import spread_items
+from harness.engine import shared_prefix
 from harness.engine.attention import PrefixSplitUnsupported, grouped_sdpa
 from harness.engine.hf import HFEngine
 from harness.engine.loading import LoadOptions, load_model
@@ -32,21 +35,36 @@ def _reference(query, prefix_keys, prefix_values, prefix_mask, rows, key, value,
     return out.transpose(1, 2)
 
 
-@pytest.mark.parametrize("length", [3, 1])  # a multi-token pass; a decode step
-def test_split_attention_equals_attention_over_the_concatenation(length: int) -> None:
+LENGTHS = [5, 3, 4]  # each group's prefix length
+
+
+@pytest.mark.parametrize("rows_groups", [
+    [0, 1, 0],  # two groups, uneven
+    [2, 2, 0, 2],  # group 1 absent inside the span: its slots hold nothing
+    [1, 1, 1],  # one group, not the first: the span starts after group 0
+    [2, 1],  # the longest prefix (group 0) absent: the rows read 4 positions at most
+])
+@pytest.mark.parametrize(("length", "form"), [
+    (3, "per_group_step"),  # a multi-token pass
+    (1, "per_group_step"),  # a decode step, as on a CPU
+    (1, "grid_step"),  # a decode step, as on a GPU
+])
+def test_split_attention_equals_attention_over_the_concatenation(
+        length: int, form: str, rows_groups: list[int], monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(shared_prefix, "per_group_step", getattr(shared_prefix, form))
     torch.manual_seed(0)
-    rows, heads, kv_heads, dim, width, own = 3, 4, 2, 8, 5, 4
-    prefix_keys = torch.randn(2, kv_heads, width, dim)
-    prefix_values = torch.randn(2, kv_heads, width, dim)
-    prefix_mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], dtype=torch.bool)
-    groups = torch.tensor([0, 1, 0])
+    rows, heads, kv_heads, dim, width, own = len(rows_groups), 4, 2, 8, 5, 4
+    prefix_keys = torch.randn(len(LENGTHS), kv_heads, width, dim)
+    prefix_values = torch.randn(len(LENGTHS), kv_heads, width, dim)
+    prefix_mask = torch.arange(width)[None, :] < torch.tensor(LENGTHS)[:, None]
+    groups = torch.tensor(rows_groups)
     query = torch.randn(rows, heads, length, dim)
     key, value = torch.randn(rows, kv_heads, own, dim), torch.randn(rows, kv_heads, own, dim)
     causal = torch.ones(length, own, dtype=torch.bool).tril(own - length)
     own_mask = causal.expand(rows, 1, length, own).clone()
     own_mask[1, :, :, 0] = False  # row 1 is left-padded by one
     cache = SimpleNamespace(layers=[SimpleNamespace(keys=prefix_keys, values=prefix_values)])
-    shared = SharedPrefix(cache, [5, 3], groups)
+    shared = SharedPrefix(cache, LENGTHS, groups)
     module = SimpleNamespace(layer_idx=0)
     for mask in (own_mask, None):
         out = shared_prefix_attention(module, query, key, value, mask, 0.3, shared)
@@ -57,11 +75,44 @@ def test_split_attention_equals_attention_over_the_concatenation(length: int) ->
         assert torch.allclose(out, expected, atol=1e-5)
     assert shared.calls == 2
     # rows paired with the wrong groups give other numbers (the comparison can fail)
-    wrong = SharedPrefix(cache, [5, 3], torch.tensor([1, 0, 0]))
+    wrong = SharedPrefix(cache, LENGTHS, torch.tensor([(g + 1) % 3 for g in rows_groups]))
     expected = _reference(query, prefix_keys, prefix_values, prefix_mask, groups, key, value,
                           own_mask, 0.3)
     assert not torch.allclose(shared_prefix_attention(module, query, key, value, own_mask, 0.3,
                                                       wrong), expected, atol=1e-3)
+
+
+class _Count(TorchDispatchMode):
+    """Counts the operators torch dispatches (each a kernel launch on a GPU, views aside)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ops = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        self.ops += 1
+        return func(*args, **(kwargs or {}))
+
+
+def test_a_gpu_decode_step_runs_as_many_operations_for_three_groups_as_for_one(
+        monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(shared_prefix, "per_group_step", shared_prefix.grid_step)
+    torch.manual_seed(0)
+    kv_heads, dim = 2, 8
+    cache = SimpleNamespace(layers=[SimpleNamespace(keys=torch.randn(3, kv_heads, 5, dim),
+                                                    values=torch.randn(3, kv_heads, 5, dim))])
+    counts = []
+    for rows_groups in ([0, 0, 0], [0, 1, 2]):
+        query = torch.randn(3, 4, 1, dim)
+        key, value = torch.randn(3, kv_heads, 2, dim), torch.randn(3, kv_heads, 2, dim)
+        shared = SharedPrefix(cache, LENGTHS, torch.tensor(rows_groups))
+        shared_prefix_attention(SimpleNamespace(layer_idx=0), query, key, value, None, 0.3,
+                                shared)  # the rows' layout is worked out once, not per layer
+        with _Count() as count:
+            shared_prefix_attention(SimpleNamespace(layer_idx=0), query, key, value, None, 0.3,
+                                    shared)
+        counts.append(count.ops)
+    assert counts[0] == counts[1]
 
 
 @pytest.fixture(scope="module")
@@ -69,18 +120,26 @@ def loaded(memorizer_model: Path):  # type: ignore[no-untyped-def]
     return load_model(str(memorizer_model), LoadOptions(device="cpu", dtype="float32"))
 
 
-def _open_book(loaded, suite) -> list[GenRequest]:  # type: ignore[no-untyped-def]
+def _open_book(loaded, suite, limit: int = 10) -> list[GenRequest]:  # type: ignore[no-untyped-def]
+    """The first `limit` open-book items (of the first document), else `limit` spread over
+    the documents."""
     _, tok, _ = loaded
-    items = build_items(suite, suite.task("open_qa"), limit=10)
+    items = (build_items(suite, suite.task("open_qa"), limit=10) if limit == 10
+             else spread_items(suite, "open_qa", limit))
     style = PromptStyle.choose(tok, chat=None, thinking=False, system_prompt=None)
     return [g[0] for g in generation_requests(tok, suite.task("open_qa"), items, style,
                                               Decoding())]
 
 
-def test_rows_read_the_document_in_place(loaded, suite, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("form", "limit", "batch"), [
+    ("per_group_step", 10, 4), ("grid_step", 10, 4),  # a CPU's form and a GPU's
+    ("grid_step", 8, 8),  # rows after all four documents decode together
+])
+def test_rows_read_the_document_in_place(loaded, suite, monkeypatch, form, limit, batch) -> None:  # type: ignore[no-untyped-def]
     model, tok, info = loaded
-    requests = _open_book(loaded, suite)
-    copying = HFEngine(model, tok, info, batch_size=4)
+    monkeypatch.setattr(shared_prefix, "per_group_step", getattr(shared_prefix, form))
+    requests = _open_book(loaded, suite, limit)
+    copying = HFEngine(model, tok, info, batch_size=batch)
     copying.split_prefix = False  # each row starts from its own copy of the document
     expected = copying.generate(requests)
     starts: list[tuple[int, int]] = []
@@ -93,7 +152,7 @@ def test_rows_read_the_document_in_place(loaded, suite, monkeypatch) -> None:  #
         return running
 
     monkeypatch.setattr(HFEngine, "_start", spy)
-    engine = HFEngine(model, tok, info, batch_size=4)
+    engine = HFEngine(model, tok, info, batch_size=batch)
     assert engine.split_prefix
     got = engine.generate(requests)
     assert [r.text for r in got] == [r.text for r in expected]
