@@ -188,7 +188,8 @@ def grid_step(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
     """A decode step on a GPU, where each operation's launch, not its arithmetic, bounds a
     step: the rows' queries are placed in a (group, slot) grid, so one product per layer
     reads every group's prefix (padded to the longest) and the number of operations does
-    not grow with the groups (53 per layer for 1, 2 or 4 groups; the loop ran 62, 97, 167)."""
+    not grow with the groups (in float32 53 per layer for 1, 2 or 4 groups, where the loop
+    runs 62, 97 and 167)."""
     batch, heads, _, dim = query.shape
     kv_heads = key.shape[1]
     groups = heads // kv_heads
