@@ -15,27 +15,13 @@ Usage (repo root): .venv/bin/python scripts/dispatch_count.py [--as-gpu] [--limi
 from __future__ import annotations
 
 import argparse
-import collections
 from collections.abc import Callable
 from typing import Any
 
-from torch.utils._python_dispatch import TorchDispatchMode
-
+from harness.bench.dispatches import Dispatches
 from harness.bench.engines import Measurement, run_lm_eval, run_ours
 from harness.bench.run import BenchConfig, _setup, _work
 from harness.engine import hf, shared_prefix
-
-
-class Dispatches(TorchDispatchMode):
-    """Counts every operator torch dispatches while active, by name."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.ops: collections.Counter[str] = collections.Counter()
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
-        self.ops[str(func)] += 1
-        return func(*args, **(kwargs or {}))
 
 
 def as_gpu() -> None:
@@ -84,7 +70,7 @@ def main() -> None:
             forwards[0] = 0
             with Dispatches() as seen:
                 run(work)
-            counts[name] = forwards[0], sum(seen.ops.values())
+            counts[name] = forwards[0], seen.ops
         (ours_f, ours_ops), (their_f, their_ops) = counts["ours"], counts["lm-eval"]
         print(f"| {regime} | {ours_f} | {ours_ops} | {their_f} | {their_ops} | "
               f"{their_ops / ours_ops:.2f}x |", flush=True)

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from torch.utils._python_dispatch import TorchDispatchMode
 
+from harness.bench.dispatches import Dispatches
 from harness.bench.workload import spread_items
 from harness.engine import shared_prefix
 from harness.engine.attention import PrefixSplitUnsupported, grouped_sdpa
@@ -82,18 +82,6 @@ def test_split_attention_equals_attention_over_the_concatenation(
                                                       wrong), expected, atol=1e-3)
 
 
-class _Count(TorchDispatchMode):
-    """Counts the operators torch dispatches (each a kernel launch on a GPU, views aside)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.ops = 0
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
-        self.ops += 1
-        return func(*args, **(kwargs or {}))
-
-
 def test_a_gpu_decode_step_runs_as_many_operations_for_three_groups_as_for_one(
         monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(shared_prefix, "per_group_step", shared_prefix.grid_step)
@@ -108,7 +96,7 @@ def test_a_gpu_decode_step_runs_as_many_operations_for_three_groups_as_for_one(
         shared = SharedPrefix(cache, LENGTHS, torch.tensor(rows_groups))
         shared_prefix_attention(SimpleNamespace(layer_idx=0), query, key, value, None, 0.3,
                                 shared)  # the rows' layout is worked out once, not per layer
-        with _Count() as count:
+        with Dispatches() as count:
             shared_prefix_attention(SimpleNamespace(layer_idx=0), query, key, value, None, 0.3,
                                     shared)
         counts.append(count.ops)
