@@ -38,17 +38,22 @@ class SharedPrefix:
         return SharedPrefix(self.cache, self.lengths, torch.cat([self.rows, other.rows]))
 
     @cached_property
+    def row_groups(self) -> list[int]:
+        """Each row's group, read from `rows` once (on a GPU each read waits for the device)."""
+        groups: list[int] = self.rows.tolist()
+        return groups
+
+    @cached_property
     def span(self) -> tuple[int, int]:
         """The first and one past the last group these rows continue: decode steps read the
         prefix cache's groups in this range (a view), not each group on its own."""
-        groups = self.rows.tolist()
-        return min(groups), max(groups) + 1
+        return min(self.row_groups), max(self.row_groups) + 1
 
     @cached_property
     def members(self) -> list[tuple[int, torch.Tensor | slice]]:
         """Each group present and its rows (a slice when it has them all); worked out once
         for these rows, not in every layer's attention call."""
-        groups = sorted(set(self.rows.tolist()))
+        groups = sorted(set(self.row_groups))
         if len(groups) == 1:
             return [(groups[0], slice(None))]
         return [(g, (self.rows == g).nonzero().flatten()) for g in groups]
@@ -66,7 +71,7 @@ class SharedPrefix:
         first, _ = self.span
         seen: dict[int, int] = {}
         ranks = []
-        for g in self.rows.tolist():
+        for g in self.row_groups:
             ranks.append(seen.get(g, 0))
             seen[g] = ranks[-1] + 1
         device = self.rows.device
