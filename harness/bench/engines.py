@@ -32,6 +32,7 @@ class Measurement:
     positions: int = 0  # positions the model ran, padding included (either engine)
     decode_seconds: float = 0.0  # of `seconds`, in passes of one position per row
     kernels: dict[str, str] = field(default_factory=dict)  # ours: few-row products chosen
+    kernels_timed: int = 0  # ours: of those choices, made by timing in this measurement
 
     @property
     def decode_share(self) -> float:
@@ -127,7 +128,8 @@ def run_ours(model: Any, tokenizer: Any, info: ModelInfo, work: Workload,
     meter.close()
     return Measurement("ours", work.regime, work.items, seconds, engine.stats.computed_tokens,
                        logliks, texts, rss, gpu, engine.stats.logit_rows, meter.positions,
-                       meter.decode_seconds, engine.kernels.summary())
+                       meter.decode_seconds, engine.kernels.summary(),
+                       engine.kernels.timed)
 
 
 def run_lm_eval(model: Any, tokenizer: Any, info: ModelInfo, work: Workload,

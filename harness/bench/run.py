@@ -380,11 +380,13 @@ def kernel_lines(results: list[RegimeResult], meta: dict[str, Any]) -> list[str]
         many = [f"{shape} {name}" for shape, name in r.ours.kernels.items() if shape not in rows]
         lines.append(f"- {r.ours.regime}: {', '.join(named) or 'none'}"
                      + (f"; other row counts: {counted}" if counted else "")
-                     + (f"; prompt passes: {', '.join(many)}" if many else ""))
+                     + (f"; prompt passes: {', '.join(many)}" if many else "")
+                     + f" ({r.ours.kernels_timed} of {len(r.ours.kernels)} timed in this run, "
+                       "the others read back)")
     if not lines:
         return []
-    return ["\nOurs: the product each linear call ran, chosen by timing "
-            "(rows x out x in, `engine/kernels.py`):", "", *lines]
+    return ["\nOurs: the product each linear call ran, chosen by timing once per machine "
+            "(rows x out x in, `engine/kernels.py`, kept by `engine/choices.py`):", "", *lines]
 
 
 def _model_line(meta: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@ logits. The head's own weights are never changed; every other call computes its 
 
 Applies only to a plain `nn.Linear` head without bias (float32, CPU, no hooks), where the
 compiled kernels are built (`native.py`) and the screen timed faster than the float32 head's
-few-row product on this machine (once per engine).
+few-row product on this machine (once per head shape and machine: `choices.py`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from harness.engine import native
+from harness.engine.choices import Choices
 from harness.engine.forwards import unhooked
 
 TIMED_ROWS = 8  # rows of x the screen is timed with against the float32 head (a decode batch)
@@ -124,8 +125,9 @@ def _seconds(call: Callable[[], object], warm_up: bool) -> float:
 class HeadScreen:
     """Installs the screen on a model's head while the engine generates (see the module doc)."""
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True, kept: Choices | None = None) -> None:
         self.enabled = enabled
+        self.kept = kept or Choices()  # the machine's choices (none given: this object's)
         self.verified: bool | None = None  # does the model return the head's output as logits?
         self.faster: bool | None = None  # did the screen time faster than the float32 head?
 
@@ -164,7 +166,11 @@ class HeadScreen:
             logging.getLogger(__name__).warning("head weights not finite: not screened")
             return None
         if self.faster is None:
-            self.faster = self._time(screen)
+            rows, columns = screen.weight.shape
+            key = f"head screen {TIMED_ROWS}x{rows}x{columns}, {torch.get_num_threads()} threads"
+            self.faster = self.kept.settle(
+                key, lambda: "screen" if self._time(screen) else "float32",
+                valid=lambda kept: kept in ("screen", "float32")) == "screen"
             if not self.faster:
                 return None
         head.forward = screen.forward  # type: ignore[method-assign,assignment]

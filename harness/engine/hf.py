@@ -11,6 +11,7 @@ import torch
 
 from harness.engine.attention import GROUPED_SDPA, PrefixSplitUnsupported, use_grouped_sdpa
 from harness.engine.batching import rows_per_batch
+from harness.engine.choices import Choices
 from harness.engine.decode import RowDecoder
 from harness.engine.head_screen import HeadScreen, Request, Screen
 from harness.engine.kernels import LinearKernels
@@ -78,9 +79,10 @@ class HFEngine:
         self.prefix_reuse = prefix_reuse
         self.stats = EngineStats()
         self.device = torch.device(info.device)
-        self.kernels = LinearKernels(tune_kernels)  # installs on CPU float32 layers only
+        kept = Choices.for_machine()  # what timing chose, the same in every process
+        self.kernels = LinearKernels(tune_kernels, kept=kept)  # CPU float32 layers only
         self.kernels.prepare(model)  # builds the compiled candidate now, not mid-pass
-        self.head = HeadScreen(screen_head and info.device == "cpu")
+        self.head = HeadScreen(screen_head and info.device == "cpu", kept=kept)
         self.norms = FusedNorms(fuse_norms)  # RMSNorm layers: fused where it agrees
         self._screen: Screen | None = None  # the model's head screen while installed (generate)
         if info.device == "cpu":

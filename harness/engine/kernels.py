@@ -5,16 +5,21 @@ calls MKL's sgemm (what `F.linear` runs) is far from the cost of reading the wei
 on a 2-core Xeon, 8 rows through EXAONE's 102400-row head took 2.1x the time oneDNN's
 matmul took, and `W·xᵀ` beat `x·Wᵀ` for some layer shapes at 8–32 rows, while at 2–3
 rows plain `F.linear` won. Which product wins depends on the CPU and the libraries, so
-nothing here is a fixed rule: for each (rows, out, in) shape seen, the first calls run each
-candidate in turn (all compute the same product, to float32 rounding), timed where they
-run, inside the model's own passes; the shape then keeps the fastest. Calls with more rows
-than `SMALL_ROWS` (prompt passes) choose the same way between the library products made
-for many rows (`MANY_ROW_PRODUCTS`), one choice per weight shape: on a 2-core AMD EPYC
-(Zen 4) MKL's sgemm ran prompt-sized products at ~140-170 GFLOPS and oneDNN's at ~260-370,
-the same float32 products (both within ~3e-7 of |x|·|w| of float64). One candidate is this
+nothing here is a fixed rule: the first call of each (rows, out, in) shape runs each
+candidate (all compute the same product, to float32 rounding) on its own input, timed where
+it runs, inside the model's own pass, and the shape keeps the fastest from then on, this
+call included. Calls with more rows than `SMALL_ROWS` (prompt passes) choose the same way
+between the library products made for many rows (`MANY_ROW_PRODUCTS`), one choice per
+weight shape: on a 2-core AMD EPYC (Zen 4) MKL's sgemm ran prompt-sized products at
+~140-170 GFLOPS and oneDNN's at ~260-370, the same float32 products (both within ~3e-7 of
+|x|·|w| of float64). One candidate is this
 project's own kernel (`few_rows.cpp`, built for the CPU on first use by `native.py`), which
 reads each weight tile once for all rows: at 4–8 rows it timed 1.1–1.7x the best library
 product on the 2-core Xeon; where it cannot be built, the library products compete alone.
+
+Each choice is kept per machine (`choices.py`): a later process, and a shape's every later
+call, runs the same product, so two runs of one command on one machine compute the same
+numbers whichever candidate the clock favoured.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from harness.engine import native
+from harness.engine.choices import Choices
 from harness.engine.forwards import replaced, untouched
 
 SMALL_ROWS = 64  # calls with at most this many rows choose among every product
@@ -38,9 +44,8 @@ MANY_ROW_PRODUCTS = ("mkl", "onednn")  # what calls with more rows choose among
 MANY_ROWS = 0  # the row count in the shape key of every call of more than SMALL_ROWS rows
 WARM_ROUNDS = 1  # untimed calls of each candidate first (oneDNN builds its primitive; in
 # a process's first prompt pass its first head call took 2-3x its later ones)
-TIMED_ROUNDS = 1  # then this many timed calls of each; the least total wins. One: a trial
-# costs decode steps (the head, called once per step, runs the slow candidates too), and
-# where it matters the candidates differ by 1.1-4x, more than a single timing's noise
+TIMED_ROUNDS = 1  # then this many timed calls of each; the least total wins. One: where it
+# matters the candidates differ by 1.1-4x, more than a single timing's noise
 
 FALLBACK = "F.linear"  # what a shape whose every candidate failed runs
 
@@ -82,28 +87,21 @@ def default_products() -> dict[str, Product]:
     return products
 
 
-class _Trial:
-    """The timings of one shape's first calls, candidate by candidate (a candidate not yet
-    timed, or one that failed, totals infinity and is never chosen)."""
-
-    def __init__(self, candidates: int) -> None:
-        self.calls = 0
-        self.totals = [math.inf] * candidates
-
-
 class LinearKernels:
     """Installs the choosing `forward` on a model's plain float32 CPU `nn.Linear` layers
     while the engine runs, and keeps what it chose (per shape) across calls."""
 
     def __init__(self, enabled: bool = True, products: dict[str, Product] | None = None,
                  clock: Clock = time.perf_counter,
-                 many_rows: tuple[str, ...] = MANY_ROW_PRODUCTS) -> None:
+                 many_rows: tuple[str, ...] = MANY_ROW_PRODUCTS,
+                 kept: Choices | None = None) -> None:
         self.enabled = enabled
         self._products = products  # None: `default_products()`, built at the first install
         self.many_rows = many_rows  # names of the products calls of many rows choose among
         self.clock = clock
-        self.trials: dict[tuple[int, int, int], _Trial] = {}
+        self.kept = kept or Choices()  # the machine's choices (none given: this object's)
         self.chosen: dict[tuple[int, int, int], str] = {}
+        self.timed = 0  # shapes this object chose by timing (the others: read back)
         self._lock = threading.Lock()  # two engines sharing a model share its installed layers
 
     @staticmethod
@@ -162,15 +160,11 @@ class LinearKernels:
         if rows == 0 or not self._plain(x, weight):
             return F.linear(x, weight, bias)
         key = (rows_key(rows), weight.shape[0], weight.shape[1])
-        name = self.chosen.get(key)
-        names: list[str] = []  # the candidates, for a shape still without a choice
-        if not name:
-            names = self.names if rows <= SMALL_ROWS else self.many_row_names
-            if not names:  # many rows, fewer than two products for them
-                return F.linear(x, weight, bias)
         flat = x.reshape(rows, x.shape[-1]).contiguous()  # oneDNN crawls on strided rows
-        out = (self.products.get(name, mkl_linear)(flat, weight) if name
-               else self._trial(key, flat, weight, names))
+        name = self.chosen.get(key) or self._choose(key, flat, weight)
+        if name == FALLBACK:  # many rows and fewer than two products for them, or all failed
+            return F.linear(x, weight, bias)
+        out = self.products[name](flat, weight)
         if bias is not None:
             out = out + bias
         return out.reshape(*x.shape[:-1], weight.shape[0])
@@ -185,40 +179,46 @@ class LinearKernels:
                 and not (torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad))
                 and not torch.is_autocast_enabled("cpu"))
 
-    def _trial(self, key: tuple[int, int, int], x: torch.Tensor, weight: torch.Tensor,
-               names: list[str]) -> torch.Tensor:
-        """Run the next candidate of the shape's trial and time it: `WARM_ROUNDS` untimed
-        rounds, then `TIMED_ROUNDS` timed ones. A many-row shape's trial spans calls of
-        any row count, so its calls are timed per row."""
-        many = key[0] == MANY_ROWS
-        with self._lock:  # each call takes its own candidate slot
-            trial = self.trials.setdefault(key, _Trial(len(names)))
-            slot = trial.calls
-            trial.calls += 1
-        index = slot % len(names)
-        started = self.clock()
-        try:
-            out = self.products[names[index]](x, weight)
-        except RuntimeError as error:  # never chosen; this call runs F.linear
-            logging.getLogger(__name__).warning("product %s failed on %dx%dx%d: %s",
-                                                names[index], x.shape[0], *key[1:], error)
-            out, elapsed = F.linear(x, weight), math.nan
-        else:
-            elapsed = (self.clock() - started) / (x.shape[0] if many else 1)
-        with self._lock:  # a failure (nan), warm or timed, stays nan: nan + x is nan
-            if math.isnan(elapsed) or slot >= WARM_ROUNDS * len(names):
-                total = trial.totals[index]
-                trial.totals[index] = elapsed if math.isinf(total) else total + elapsed
-            if slot + 1 == (WARM_ROUNDS + TIMED_ROUNDS) * len(names):
-                self._decide(key, trial, names)
-        return out
+    def _choose(self, key: tuple[int, int, int], x: torch.Tensor, weight: torch.Tensor) -> str:
+        """The shape's product: the one kept for it on this machine, else the fastest of
+        its candidates timed on this call's input (then kept)."""
+        names = self.names if key[0] != MANY_ROWS else self.many_row_names
+        if not names:
+            return FALLBACK
+        label = (f"linear {rows_label(key[0])}x{key[1]}x{key[2]} of {' '.join(names)}, "
+                 f"{torch.get_num_threads()} threads")
+        def timed() -> str:
+            self.timed += 1
+            return self._fastest(key, x, weight, names)
 
-    def _decide(self, key: tuple[int, int, int], trial: _Trial, names: list[str]) -> None:
-        """Keep the least timed total; none (F.linear from now on) if every candidate failed."""
-        timed = [(total, i) for i, total in enumerate(trial.totals)  # ties: the first
-                 if math.isfinite(total)]
-        self.chosen[key] = names[min(timed)[1]] if timed else FALLBACK
-        self.trials.pop(key, None)
+        with self._lock:  # two engines sharing a model time a shape once
+            name = self.kept.settle(label, timed,
+                                    valid=lambda kept: kept in names or kept == FALLBACK)
+            self.chosen[key] = name
+        return name
+
+    def _fastest(self, key: tuple[int, int, int], x: torch.Tensor, weight: torch.Tensor,
+                 names: list[str]) -> str:
+        """Run each candidate `WARM_ROUNDS` times untimed, then `TIMED_ROUNDS` times timed;
+        the least timed total wins (ties: the first named); a candidate that fails never
+        does, and where all fail, `FALLBACK`."""
+        totals = [0.0] * len(names)
+        for round_ in range(WARM_ROUNDS + TIMED_ROUNDS):
+            for i, name in enumerate(names):
+                if math.isnan(totals[i]):
+                    continue
+                started = self.clock()
+                try:
+                    self.products[name](x, weight)
+                except RuntimeError as error:
+                    logging.getLogger(__name__).warning(
+                        "product %s failed on %dx%dx%d: %s", name, x.shape[0], *key[1:], error)
+                    totals[i] = math.nan
+                    continue
+                if round_ >= WARM_ROUNDS:
+                    totals[i] += self.clock() - started
+        timed = [(total, i) for i, total in enumerate(totals) if not math.isnan(total)]
+        return names[min(timed)[1]] if timed else FALLBACK
 
     def summary(self) -> dict[str, str]:
         """What each shape runs, 'rows x out x in' -> product (shapes still on trial: none)."""

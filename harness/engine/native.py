@@ -66,8 +66,17 @@ def cpu_identity(info: str) -> str:
 
 
 def build_key(cxx: str) -> str:
-    parts = [*(source.read_bytes().decode() for source in SOURCES), torch.__version__, cxx,
-             " ".join(FLAGS), _cpu_identity()]
+    return _digest(machine_key(), cxx, " ".join(FLAGS))
+
+
+def machine_key() -> str:
+    """This CPU, torch's version and the kernels' sources: what choices made by timing
+    (`choices.py`) hold for."""
+    return _digest(*(source.read_bytes().decode() for source in SOURCES), torch.__version__,
+                   _cpu_identity())
+
+
+def _digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 

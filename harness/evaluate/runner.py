@@ -232,6 +232,9 @@ def run(options: RunOptions, progress: Progress | None = None) -> Path:
         abort_run(run_dir, record, err)
         raise
     record.linear_kernels = hf_engine.kernels.summary()
+    kept = hf_engine.kernels.kept
+    record.choices_file = str(kept.path) if kept.path else None
+    record.choices_timed = len(kept.timed)
     record.screened_head = hf_engine.head.used
     record.fused_norms = hf_engine.norms.fused()
     finish_run(run_dir, record, t0, info.device)

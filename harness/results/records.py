@@ -148,6 +148,8 @@ class RunRecord(_Record):
     peak_rss_mb: float = 0.0
     peak_gpu_mb: float | None = None
     linear_kernels: dict[str, str] = Field(default_factory=dict)  # 'rows x out x in' -> product
+    choices_file: str | None = None  # where this machine keeps what timing chose (choices.py)
+    choices_timed: int = 0  # choices this run made by timing; the others were read back
     screened_head: bool | None = None  # greedy steps screened the head in int8 (None: never applied)
     fused_norms: int = 0  # RMSNorm layers that ran fused (norms.py: the compiled kernel, within
     # float32 rounding of their own forward on their first call, or bit-equal F.rms_norm)

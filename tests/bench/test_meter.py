@@ -63,18 +63,19 @@ def test_printout_names_the_products_our_decode_steps_ran() -> None:
     result = _result("closed_qa", (5.0, 10.0), (4.0, 6.0))
     result.ours.kernels.update({"8x64x32": "onednn", "8x32x32": "mkl", "3x64x32": "mkl",
                                 "21x64x32": "weight-first", "5x32x32": "mkl"})
+    result.ours.kernels_timed = 2
     text = report([result, _result("mc", (1.0, 3.0), (0.0, 0.0))], meta)
     assert ("- closed_qa: 8x64x32 onednn, 8x32x32 mkl; other row counts: mkl 2, "
-            "weight-first 1") in text.splitlines()
+            "weight-first 1 (2 of 5 timed in this run, the others read back)") in text.splitlines()
     assert "- mc" not in text  # chose nothing: not listed
     fewer = _result("open_qa", (5.0, 10.0), (4.0, 6.0))  # 4 items: steps of 4 rows
     fewer.ours.kernels.update({"4x64x32": "onednn", "2x64x32": "mkl", "12x64x32": "mkl"})
-    assert ("- open_qa: 4x64x32 onednn; other row counts: mkl 2"
-            in report([fewer], meta).splitlines())
+    assert ("- open_qa: 4x64x32 onednn; other row counts: mkl 2 (0 of 3 timed in this run, "
+            "the others read back)" in report([fewer], meta).splitlines())
     prompts = _result("mc", (1.0, 3.0), (0.0, 0.0))  # prompt passes only: no decode steps
     prompts.ours.kernels.update({"65+x64x32": "onednn", "65+x32x32": "mkl"})
-    assert ("- mc: none; prompt passes: 65+x64x32 onednn, 65+x32x32 mkl"
-            in report([prompts], meta).splitlines())
+    assert ("- mc: none; prompt passes: 65+x64x32 onednn, 65+x32x32 mkl (0 of 2 timed in "
+            "this run, the others read back)" in report([prompts], meta).splitlines())
     off = report([result], {**meta, "tune_kernels": False})
     assert "Ours ran MKL's F.linear throughout (--no-tune-kernels)." in off
 

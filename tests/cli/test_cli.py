@@ -72,6 +72,11 @@ def test_end_to_end_results_and_leaderboard(demo_results: Path, suite) -> None: 
         # CPU, float32: decode steps ran the products chosen by timing, named in run.json
         assert record.settings.tune_kernels and record.linear_kernels
         assert set(record.linear_kernels.values()) <= set(default_products())
+        # ... kept for the machine, where every later run reads them back
+        assert record.choices_file and record.choices_timed >= 0
+        kept = json.loads(Path(record.choices_file).read_text())
+        assert all(any(key.startswith(f"linear {shape} of ") and kept[key] == name
+                       for key in kept) for shape, name in record.linear_kernels.items())
         # greedy steps considered the int8 head screen (it applies where it times faster:
         # on a head this small that can go either way); every RMSNorm layer (4 per
         # layer + last) fused

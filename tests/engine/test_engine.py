@@ -11,6 +11,7 @@ import pytest
 
 from harness.bench.workload import spread_items
 from harness.engine import hf
+from harness.engine.choices import Choices
 from harness.engine.head_screen import HeadScreen
 from harness.engine.hf import HFEngine
 from harness.engine.kv import RowWriter
@@ -52,8 +53,10 @@ def test_prefix_reuse_and_batch_size_do_not_change_logliks(loaded, suite, task) 
 @pytest.mark.parametrize("task", ["closed_qa", "open_qa"])
 def test_prefix_reuse_keeps_greedy_text(loaded, suite, task, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     model, tok, info = loaded
-    # the int8 head screen runs whatever it times (on a head this small it can go either way)
+    # the int8 head screen runs whatever it times (on a head this small it can go either way),
+    # timed anew (not read back from the machine's choices)
     monkeypatch.setattr(HeadScreen, "_time", staticmethod(lambda screen: True))
+    monkeypatch.setattr(Choices, "for_machine", classmethod(lambda cls: cls()))
     items = build_items(suite, suite.task(task), limit=10)
     requests = [g[0] for g in generation_requests(tok, suite.task(task), items, _style(tok),
                                                   Decoding())]

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from harness.engine import head_screen, native
+from harness.engine.choices import Choices
 from harness.engine.head_screen import HeadScreen, Screen
 from harness.engine.hf import HFEngine
 from harness.engine.loading import LoadOptions, load_model
@@ -135,7 +136,13 @@ def loaded(random_model: Path):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def always_faster(monkeypatch):  # type: ignore[no-untyped-def]
     """The screen applies whatever the timing says (on a tiny head it can go either way)."""
+    timed_here(monkeypatch)
     monkeypatch.setattr(HeadScreen, "_time", staticmethod(lambda screen: True))
+
+
+def timed_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Engines time anew: nothing read back from (or kept in) the machine's choices."""
+    monkeypatch.setattr(Choices, "for_machine", classmethod(lambda cls: cls()))
 
 
 def test_installed_model_computes_the_same_and_is_put_back(loaded, always_faster) -> None:  # type: ignore[no-untyped-def]
@@ -179,10 +186,29 @@ def test_screened_engine_keeps_greedy_text(loaded, suite, always_faster) -> None
 
 def test_a_head_that_times_slower_is_not_screened(loaded, suite, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     model, tok, info = loaded
+    timed_here(monkeypatch)
     monkeypatch.setattr(HeadScreen, "_time", staticmethod(lambda screen: False))
     engine = HFEngine(model, tok, info, batch_size=2)
     engine.generate(_requests(tok, suite, 2, max_new_tokens=2))
     assert engine.head.used is False and "forward" not in vars(model.get_output_embeddings())
+
+
+def test_the_screen_decision_is_kept_for_the_machine(loaded, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A later engine on the machine reads the first one's decision back, whatever its own
+    timing would say, so both compute their greedy tokens the same way."""
+    model, _, _ = loaded
+    kept = tmp_path / "choices.json"
+    monkeypatch.setattr(HeadScreen, "_time", staticmethod(lambda screen: False))
+    first = HeadScreen(kept=Choices(kept))
+    with first.installed(model) as screen:
+        assert screen is None and first.faster is False
+    monkeypatch.setattr(HeadScreen, "_time", staticmethod(lambda screen: True))
+    later = HeadScreen(kept=Choices(kept))
+    with later.installed(model) as screen:
+        assert screen is None and later.faster is False
+    fresh = HeadScreen(kept=Choices(tmp_path / "other.json"))
+    with fresh.installed(model) as screen:
+        assert screen is not None and fresh.faster is True
 
 
 class _Scaled(nn.Module):
