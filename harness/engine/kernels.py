@@ -12,10 +12,10 @@ call included. Calls with more rows than `SMALL_ROWS` (prompt passes) choose the
 between the library products made for many rows (`MANY_ROW_PRODUCTS`), one choice per
 weight shape: on a 2-core AMD EPYC (Zen 4) MKL's sgemm ran prompt-sized products at
 ~140-170 GFLOPS and oneDNN's at ~260-370, the same float32 products (both within ~3e-7 of
-|x|·|w| of float64). One candidate is this
-project's own kernel (`few_rows.cpp`, built for the CPU on first use by `native.py`), which
-reads each weight tile once for all rows: at 4–8 rows it timed 1.1–1.7x the best library
-product on the 2-core Xeon; where it cannot be built, the library products compete alone.
+|x|·|w| of float64). One candidate is this project's own kernel (`few_rows.cpp`, built for
+the CPU on first use by `native.py`), which reads each weight tile once for all rows: at
+4–8 rows it timed 1.1–1.7x the best library product on the 2-core Xeon; where it cannot be
+built, the library products compete alone.
 
 Each choice is kept per machine (`choices.py`): a later process, and a shape's every later
 call, runs the same product, so two runs of one command on one machine compute the same
@@ -187,6 +187,7 @@ class LinearKernels:
             return FALLBACK
         label = (f"linear {rows_label(key[0])}x{key[1]}x{key[2]} of {' '.join(names)}, "
                  f"{torch.get_num_threads()} threads")
+
         def timed() -> str:
             self.timed += 1
             return self._fastest(key, x, weight, names)
