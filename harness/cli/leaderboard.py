@@ -47,8 +47,9 @@ def leaderboard_command(
     all_runs: Annotated[bool, typer.Option("--all", help="Every run, not only the newest per "
                                                          "row.")] = False,
 ) -> None:
-    """Complete runs, one table per suite version and content hash: one row per model, dtype,
-    thinking mode and engine, one column per task (95% CIs), knowledge gap, mean rank,
+    """Complete runs, one table per suite version, content hash and --limit: one row per
+    model, dtype, thinking mode, engine, prompt configuration and set of tasks run (the newest
+    such run unless --all), one column per task (95% CIs), knowledge gap, mean rank,
     throughput and memory. Incomplete runs are listed apart."""
     if not results.is_dir():
         fail(f"{results}: no such results folder" if not results.exists()

@@ -1,4 +1,5 @@
-"""The leaderboard model: one table per suite version and content, one row per model setup."""
+"""The leaderboard model: one table per suite version, content and --limit, one row per model
+setup and task set."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class SuiteBoard:
     name: str
     version: str
     content_hash: str
+    limit: int | None  # the runs' --limit: the first N facts of each task
     tasks: list[str]
     metrics: dict[str, str]
     gaps: list[GapPair]
@@ -35,7 +37,8 @@ class SuiteBoard:
 
     @property
     def title(self) -> str:
-        return f"{self.name} v{self.version} (content {self.content_hash})"
+        scope = "" if self.limit is None else f", first {self.limit} facts of each task"
+        return f"{self.name} v{self.version} (content {self.content_hash}){scope}"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from harness.leaderboard.board import BoardRow, SuiteBoard
 from harness.leaderboard.cells import Cell
+from harness.leaderboard.gaps import GapPair
 from harness.leaderboard.ranks import LOWER_IS_BETTER
 from harness.results.records import Settings
 
@@ -74,11 +75,11 @@ def _task(task: str, metric: str) -> Column:
                   descending=metric not in LOWER_IS_BETTER)
 
 
-def _gap(label: str) -> Column:
+def _gap(pair: GapPair) -> Column:
     def value(row: BoardRow) -> float | None:
-        return row.gaps.get(label)
-    return Column(f"gap:{label}", f"knowledge gap ({label})", value,
-                  lambda r: _signed(value(r)))
+        return row.gaps.get(pair.label)
+    return Column(f"gap:{pair.open_task}-{pair.closed_task}", f"knowledge gap ({pair.label})",
+                  value, lambda r: _signed(value(r)))
 
 
 def _prompt_config(settings: Settings) -> str:
@@ -119,7 +120,7 @@ def board_columns(board: SuiteBoard) -> list[Column]:
     return [
         *identity_columns(),
         *(_task(t, board.metrics[t]) for t in board.tasks),
-        *(_gap(p.label) for p in board.gaps),
+        *(_gap(p) for p in board.gaps),
         _number("mean_rank", "mean rank", lambda r: r.mean_rank, 2, descending=False),
         *(c for c in efficiency_columns() if any(c.get(r) is not None for r in board.rows)),
         _text("run", "run", lambda r: r.row.run.run_id),

@@ -47,22 +47,25 @@ def to_markdown(board: Leaderboard) -> str:
     if not blocks:
         blocks.append("No complete runs found.")
     if len(board.boards) > 1:
-        blocks.insert(0, "Runs of different suite versions or contents are in separate tables.")
+        blocks.insert(0, "Runs of different suite versions or contents, or of a different "
+                         "--limit, are in separate tables.")
     if board.incomplete:
         blocks.append(_md_incomplete(board))
     return "\n\n".join(blocks)
 
 
-CSV_FIELDS = ["suite", "suite_version", "content_hash", "model", "dtype", "thinking", "engine",
-              "parameters", "run_id", "task", "metric", "value", "ci_low", "ci_high",
+CSV_FIELDS = ["suite", "suite_version", "content_hash", "limit", "model", "dtype", "thinking",
+              "engine", "prompt_config", "parameters", "run_id", "task", "metric", "value",
+              "ci_low", "ci_high",
               "mean_rank", "items_per_s", "prompt_tokens_per_s", "generated_tokens_per_s",
               "peak_rss_mb", "peak_gpu_mb"]
 
 
 def _csv_lines(board: SuiteBoard, row: BoardRow) -> list[list[Any]]:
     r, e = row.row.run, row.efficiency
-    head = [board.name, board.version, board.content_hash, r.model.model_id, r.model.dtype,
-            r.settings.thinking, r.settings.engine, r.model.parameters, r.run_id]
+    head = [board.name, board.version, board.content_hash, board.limit, r.model.model_id,
+            r.model.dtype, str(r.settings.thinking).lower(), r.settings.engine,
+            r.settings.prompt_config, r.model.parameters, r.run_id]
     tail = [row.mean_rank, e.items_per_s, e.prompt_tokens_per_s, e.generated_tokens_per_s,
             e.peak_rss_mb, e.peak_gpu_mb]
     return [[*head, task, cell.metric, cell.value, cell.low, cell.high, *tail]
@@ -85,7 +88,8 @@ def _json_row(row: BoardRow) -> dict[str, Any]:
     r = row.row.run
     return {
         "model": r.model.model_id, "dtype": r.model.dtype, "thinking": r.settings.thinking,
-        "engine": r.settings.engine, "parameters": r.model.parameters, "run_id": r.run_id,
+        "engine": r.settings.engine, "prompt_config": r.settings.prompt_config,
+        "parameters": r.model.parameters, "run_id": r.run_id,
         "run_dir": str(row.row.run_dir), "started": r.started.isoformat(),
         "tasks": {t: {"metric": c.metric, "value": c.value, "ci_low": c.low, "ci_high": c.high}
                   for t, c in row.cells.items()},
@@ -98,7 +102,7 @@ def to_json(board: Leaderboard) -> str:
     data = {
         "metric": board.metric,
         "suites": [{"name": b.name, "version": b.version, "content_hash": b.content_hash,
-                    "tasks": b.tasks, "metrics": b.metrics,
+                    "limit": b.limit, "tasks": b.tasks, "metrics": b.metrics,
                     "rows": [_json_row(r) for r in b.rows]} for b in board.boards],
         "incomplete": [asdict(describe(r)) for r in board.incomplete],
     }

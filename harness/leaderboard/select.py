@@ -1,15 +1,19 @@
-"""Which runs make the leaderboard: complete runs, newest per row key; incomplete runs apart."""
+"""Which runs make the leaderboard: complete runs, newest per row key; incomplete runs apart.
+
+A row key names the model setup and the items it ran (its tasks and `--limit`), so a run on
+fewer items or tasks never hides one on more: it is a row of its own (in a table of its own
+when its `--limit` differs)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.errors import HarnessError
 from harness.results.records import RunRecord
 from harness.results.store import find_runs
 
-RowKey = tuple[str, str, bool, str, str]
-SuiteKey = tuple[str, str, str]
+SuiteKey = tuple[str, str, str, int | None]  # name, version, content hash, --limit
 
 
 @dataclass(frozen=True)
@@ -20,25 +24,18 @@ class Row:
     run_dir: Path
 
     @property
-    def key(self) -> tuple[str, str, bool, str, str, str, str, str]:
-        """(model, dtype, thinking, suite name, suite version, content hash, engine, prompt
-        configuration): runs prompted or decoded differently are different rows."""
+    def key(self) -> tuple[object, ...]:
+        """(suite key, model, dtype, thinking, engine, prompt configuration, tasks run): runs
+        prompted or decoded differently, or run on other items, are different rows."""
         r = self.run
-        return (r.model.model_id, r.model.dtype, r.settings.thinking, r.suite.name,
-                r.suite.version, r.suite.content_hash, r.settings.engine,
-                r.settings.prompt_config)
-
-    @property
-    def row_key(self) -> RowKey:
-        """The key within one suite table: (model, dtype, thinking, engine, prompt config)."""
-        r = self.run
-        return (r.model.model_id, r.model.dtype, r.settings.thinking, r.settings.engine,
-                r.settings.prompt_config)
+        return (*self.suite_key, r.model.model_id, r.model.dtype, r.settings.thinking,
+                r.settings.engine, r.settings.prompt_config, tuple(sorted(r.tasks)))
 
     @property
     def suite_key(self) -> SuiteKey:
+        """The table a run belongs to: suite name, version, content hash and `--limit`."""
         s = self.run.suite
-        return (s.name, s.version, s.content_hash)
+        return (s.name, s.version, s.content_hash, self.run.settings.limit)
 
 
 @dataclass(frozen=True)
@@ -55,7 +52,9 @@ def select_runs(results_dir: Path, suite: str | None = None,
     `include_all`, else the newest complete run per row key."""
     chosen: dict[object, Row] = {}
     incomplete: list[Row] = []
+    suites: set[str] = set()
     for index, (run_dir, run) in enumerate(find_runs(results_dir)):
+        suites.add(run.suite.name)
         if suite and run.suite.name != suite:
             continue
         row = Row(run, run_dir)
@@ -63,6 +62,9 @@ def select_runs(results_dir: Path, suite: str | None = None,
             incomplete.append(row)
             continue
         chosen[(row.key, index) if include_all else row.key] = row
+    if suite and suites and suite not in suites:
+        raise HarnessError(f"--suite {suite}: no run of that suite in {results_dir} (its runs' "
+                           f"suites: {', '.join(sorted(suites))})")
     return Selection(list(chosen.values()), incomplete)
 
 

@@ -9,10 +9,15 @@ from harness.leaderboard.board import BoardRow, Leaderboard, SuiteBoard
 from harness.leaderboard.columns import Column, board_columns
 
 
+def _plain(name: str) -> str:
+    """A column name as typed or as shown: case, spaces and the minus sign (−) do not count."""
+    return "".join(name.lower().replace("\u2212", "-").split())
+
+
 def find_column(board: SuiteBoard, name: str) -> Column | None:
-    wanted = name.strip().lower()
+    wanted = _plain(name)
     for column in board_columns(board):
-        if wanted in (column.key.lower(), column.label.lower()):
+        if wanted in (_plain(column.key), _plain(column.label)):
             return column
     return None
 

@@ -41,7 +41,8 @@ def build_section(board: SuiteBoard, cache: SampleCache,
     parts = [breakdown("answer type", labels, samples, lambda s: s.answer_type),
              breakdown("document", labels, samples, lambda s: s.document)]
     return Section(
-        anchor=page_name(f"{board.name}-{board.version}-{board.content_hash}"),
+        anchor=page_name(f"{board.name}-{board.version}-{board.content_hash}"
+                         + ("" if board.limit is None else f"-first{board.limit}")),
         table=table_view(board, links), labels=labels,
         task_chart=task_chart(board, labels), gap_chart=gap_chart(board, labels),
         gap_labels=[p.label for p in board.gaps],

@@ -90,6 +90,11 @@ def test_sort_by_a_column(demo_results: Path) -> None:
     by_model = load_leaderboard(demo_results, sort="model").boards[0].rows
     ids = [r.row.run.model.model_id for r in by_model]
     assert ids == sorted(ids, key=str.lower)
+    for name in ("gap:open_qa-closed_qa", "GAP:open_qa − closed_qa",
+                 "knowledge gap (open_qa - closed_qa)"):
+        gaps = [r.gaps["open_qa − closed_qa"]
+                for r in load_leaderboard(demo_results, sort=name).boards[0].rows]
+        assert gaps == sorted(gaps), name  # smallest gap first
     by_tf = load_leaderboard(demo_results, sort="tf").boards[0].rows
     values = [r.cells["tf"].value for r in by_tf]
     assert values == sorted(values, reverse=True)
@@ -118,6 +123,49 @@ def test_newest_run_wins_unless_all(results_copy: Path) -> None:
     assert len(load_leaderboard(results_copy, include_all=True).boards[0].rows) == 3
 
 
+def _limited(limit: int) -> Callable[[RunRecord], RunRecord]:
+    def edit(record: RunRecord) -> RunRecord:
+        settings = record.settings.model_copy(update={"limit": limit})
+        tasks = {name: task.model_copy(update={"n": limit}) for name, task in record.tasks.items()}
+        return record.model_copy(update={"settings": settings, "tasks": tasks,
+                                         "started": later(record)})
+    return edit
+
+
+def test_a_limited_run_is_a_table_of_its_own_and_hides_no_full_run(results_copy: Path) -> None:
+    full = read_run(_dirs(results_copy)[MEMO])
+    clone_run(_dirs(results_copy)[MEMO], results_copy, "zz-memo-limit4", _limited(4))
+    board = load_leaderboard(results_copy)
+    assert [(b.limit, len(b.rows)) for b in board.boards] == [(4, 1), (None, 2)]
+    assert board.boards[0].rows[0].row.run.run_id == "zz-memo-limit4"
+    assert full.run_id in [r.row.run.run_id for r in board.boards[1].rows]
+    text = to_markdown(board)
+    assert "(content " + full.suite.content_hash + "), first 4 facts of each task" in text
+    assert "of a different --limit, are in separate tables" in text
+    lines = list(csv.DictReader(io.StringIO(to_csv(board))))
+    assert {line["limit"] for line in lines} == {"4", ""}
+    assert [s["limit"] for s in json.loads(to_json(board))["suites"]] == [4, None]
+
+
+def test_a_run_of_fewer_tasks_is_a_row_of_its_own(results_copy: Path) -> None:
+    def mc_only(record: RunRecord) -> RunRecord:
+        return record.model_copy(update={"tasks": {"mc": record.tasks["mc"]},
+                                         "started": later(record)})
+    full = read_run(_dirs(results_copy)[RAND])
+    clone_run(_dirs(results_copy)[RAND], results_copy, "zz-rand-mc", mc_only)
+    rows = {r.row.run.run_id: r for r in load_leaderboard(results_copy).boards[0].rows}
+    assert len(rows) == 3 and full.run_id in rows
+    assert set(rows["zz-rand-mc"].cells) == {"mc"}
+    assert set(rows[full.run_id].cells) == set(full.tasks)
+
+
+def test_a_suite_no_run_has_is_an_error_naming_the_suites_there(demo_results: Path) -> None:
+    with pytest.raises(HarnessError, match=r"--suite nosuch: no run of that suite in .*"
+                                           r"\(its runs' suites: kr-news-2025-07\)"):
+        load_leaderboard(demo_results, suite="nosuch")
+    assert len(load_leaderboard(demo_results, suite="kr-news-2025-07").boards) == 1
+
+
 def test_incomplete_run_is_listed_apart_never_as_complete(results_copy: Path) -> None:
     clone_run(_dirs(results_copy)[MEMO], results_copy, "zz-memo-failed",
               lambda r: r.model_copy(update={"started": later(r), "status": "failed"}))
@@ -140,6 +188,8 @@ def test_csv_and_json_carry_every_cell(demo_results: Path) -> None:
                              if r.run_id == memo_closed["run_id"])))
     assert float(memo_closed["value"]) == run.tasks["closed_qa"].primary.value
     assert memo_closed["content_hash"] == run.suite.content_hash
+    assert (memo_closed["thinking"], memo_closed["limit"]) == ("false", "")
+    assert memo_closed["prompt_config"] == run.settings.prompt_config
     data = json.loads(to_json(board))
     assert len(data["suites"]) == 1 and len(data["suites"][0]["rows"]) == 2
     assert set(data["suites"][0]["rows"][0]["tasks"]) == set(board.boards[0].tasks)

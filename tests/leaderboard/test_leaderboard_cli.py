@@ -22,3 +22,9 @@ def test_formats_from_the_command_line(demo_results: Path) -> None:
     bad = harness_cli("leaderboard", "--results", str(demo_results), "--metric", "nope")
     assert bad.returncode == 2 and "--metric nope" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_an_unknown_suite_is_one_error_line(demo_results: Path) -> None:
+    bad = harness_cli("leaderboard", "--results", str(demo_results), "--suite", "nosuch")
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert "--suite nosuch: no run of that suite" in bad.stderr and "kr-news-2025-07" in bad.stderr
