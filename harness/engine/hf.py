@@ -322,8 +322,11 @@ class HFEngine:
         return Batch([g.prefix_len for g in groups], members, max(g.prefix_len for g in groups),
                      [g.members[0] for g in groups])
 
-    def _rows_limit(self, tokens: int) -> int:
-        return rows_per_batch(self.model.config, tokens, self.info, self.batch_size)
+    def _rows_limit(self, tokens: int, plain: bool = False) -> int:
+        return rows_per_batch(self.model.config, tokens, self.info, self.batch_size, plain)
+
+    def _plain_rows_limit(self, tokens: int) -> int:
+        return self._rows_limit(tokens, plain=True)
 
     # -- log-likelihood -----------------------------------------------------------------
     def loglikelihood(
@@ -379,7 +382,7 @@ class HFEngine:
         (`pack_rows`), or without tries (no custom masks) each path is a row, longest first."""
         if not batch.prefix_lens and share:
             return [[(0, piece) for piece in chunk] for chunk in pack_rows(
-                paths[0], PIECE_NODES, PIECE_SCORED, self._rows_limit)]
+                paths[0], PIECE_NODES, PIECE_SCORED, self._plain_rows_limit)]
         if share:
             pieces = dict(zip(paths, pack_even(list(paths.values()), PIECE_NODES, PIECE_SCORED),
                               strict=True))
@@ -390,7 +393,7 @@ class HFEngine:
             rows = sorted(((g, p) for g, ps in sorted(pieces.items()) for p in ps),
                           key=lambda gp: -len(gp[1].tokens))
             while rows:
-                limit = self._rows_limit(len(rows[0][1].tokens))
+                limit = self._rows_limit(len(rows[0][1].tokens), plain=True)
                 chunks.append(rows[:limit])
                 rows = rows[limit:]
             return chunks
@@ -492,7 +495,8 @@ class HFEngine:
         """Decode the batch's rows, at most a batch of them at once (longest prompts first):
         finished rows leave at once, waiting rows join when half a batch is free."""
         waiting = sorted(batch.members, key=lambda m: -len(rows[m[1]]))
-        limit = self._rows_limit(batch.max_prefix + len(rows[waiting[0][1]]) + budget)
+        limit = self._rows_limit(batch.max_prefix + len(rows[waiting[0][1]]) + budget,
+                                 plain=not batch.max_prefix)
         running: Running | None = None
         while waiting or running:
             room = limit - (running.size if running else 0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 
@@ -23,22 +24,35 @@ class Path:
 
 @dataclass(frozen=True)
 class Piece:
-    """One packed row: trie nodes (unscored first, then scored) and each member's scored nodes."""
+    """One packed row: trie nodes (unscored first, then scored) and each member's scored nodes.
+
+    Each node keeps its parent, not its chain of ancestors: a chain per node is quadratic in
+    a path's length (a plain row of 1,300 tokens held ~7 MB of lists)."""
 
     tokens: list[int]
     depths: list[int]
-    ancestors: list[list[int]]  # for each node: itself and its ancestors (node indices)
+    parents: list[int]  # for each node: its parent's node index, -1 for a root
     scored_nodes: int  # the last `scored_nodes` nodes are scored
     members: dict[int, list[int]]  # request index -> its scored node indices, in order
 
+    def ancestors(self, node: int) -> list[int]:
+        """`node` and its ancestors, nearest first."""
+        chain = []
+        while node >= 0:
+            chain.append(node)
+            node = self.parents[node]
+        return chain
+
     def mask(self) -> torch.Tensor:
-        """(nodes, nodes) boolean: node i may attend to node j."""
+        """(nodes, nodes) boolean: node i may attend to node j (itself and its ancestors)."""
         size = len(self.tokens)
-        rows = [i for i, anc in enumerate(self.ancestors) for _ in anc]
-        cols = [j for anc in self.ancestors for j in anc]
-        out = torch.zeros((size, size), dtype=torch.bool)
-        out[rows, cols] = True
-        return out
+        out = np.zeros((size, size), dtype=np.bool_)
+        for node in sorted(range(size), key=self.depths.__getitem__):  # parents first
+            parent = self.parents[node]
+            if parent >= 0:
+                out[node] = out[parent]
+            out[node, node] = True
+        return torch.from_numpy(out)
 
 
 class _Trie:
@@ -75,18 +89,14 @@ class _Trie:
         scored = {n for nodes, k in self.paths.values() for n in nodes[len(nodes) - k :]}
         order = [n for n in range(len(self.tokens)) if n not in scored] + sorted(scored)
         new = {old: i for i, old in enumerate(order)}
-        depths: list[int] = []
-        ancestors: list[list[int]] = []
-        chains: dict[int, list[int]] = {}
-        for old in range(len(self.tokens)):  # parents are created before their children
-            parent = self.parents[old]
-            chains[old] = [*chains.get(parent, []), new[old]]
-        for old in order:
-            ancestors.append(chains[old])
-            depths.append(len(chains[old]) - 1)
+        depth: list[int] = []
+        for parent in self.parents:  # parents are created before their children
+            depth.append(depth[parent] + 1 if parent >= 0 else 0)
+        parents = [new[self.parents[old]] if self.parents[old] >= 0 else -1 for old in order]
         members = {m: [new[n] for n in nodes[len(nodes) - k :]]
                    for m, (nodes, k) in self.paths.items()}
-        return Piece([self.tokens[o] for o in order], depths, ancestors, len(scored), members)
+        return Piece([self.tokens[o] for o in order], [depth[o] for o in order], parents,
+                     len(scored), members)
 
 
 def pack(paths: Sequence[Path], max_nodes: int, max_scored: int, share: bool = True

@@ -22,6 +22,7 @@ from harness.engine.types import ModelInfo
 from harness.errors import HarnessError
 from harness.evaluate.judging import judge_choices, judge_generations
 from harness.evaluate.options import RunOptions
+from harness.evaluate.preflight import preflight
 from harness.evaluate.requests import (
     Decoding,
     PromptStyle,
@@ -30,7 +31,6 @@ from harness.evaluate.requests import (
     prompting,
 )
 from harness.evaluate.rundir import open_run_dir, release_run_dir
-from harness.prompts.fewshot import examples_room
 from harness.prompts.items import build_items
 from harness.results.records import (
     CacheRecord,
@@ -42,7 +42,7 @@ from harness.results.records import (
     TaskResult,
 )
 from harness.results.store import git_sha, write_run, write_samples
-from harness.suite.loader import Suite, load_suite
+from harness.suite.loader import Suite
 from harness.suite.schema import TaskDef
 
 __all__ = ["Progress", "RunOptions", "SilentProgress", "run"]
@@ -59,10 +59,6 @@ class SilentProgress:
 
     def advance(self, amount: int) -> None:
         return None
-
-
-def select_tasks(suite: Suite, names: tuple[str, ...]) -> list[TaskDef]:
-    return [suite.task(name) for name in names] if names else list(suite.tasks)
 
 
 def template_sha(task: TaskDef) -> str:
@@ -163,35 +159,18 @@ def finish_run(run_dir: Path, record: RunRecord, t0: float, device: str) -> None
     release_run_dir(run_dir)
 
 
-def check_fewshot(suite: Suite, tasks: list[TaskDef], num_fewshot: int | None) -> None:
-    """Refuse more few-shot examples than a task's items can each be given (never their own
-    fact; for closed-book tasks never their own document), rather than silently fewer."""
-    for task in tasks:
-        shots = task.num_fewshot if num_fewshot is None else num_fewshot
-        room = examples_room(task, build_items(suite, task)) if shots > 0 else 0
-        if shots > room:
-            where = (f"--num-fewshot {shots}" if num_fewshot is not None
-                     else f"{suite.task_location(task.name)}: num_fewshot {shots}")
-            raise HarnessError(f"{where}: task {task.name} can show at most {room} examples "
-                               "to every item (other facts" + ("" if task.with_document else
-                                                                " of other documents") + ")")
-
-
 def run(options: RunOptions, progress: Progress | None = None) -> Path:
     """Evaluate `options.model` on the suite; returns the run folder.
 
     An interrupted run (crash, kill -9, Ctrl-C) is resumed by the same command: it reuses the
     run folder and takes every request already computed from the request cache."""
-    options = options.with_preset()
-    options.check()
     if options.engine == "lm-eval":
         from harness.interop.lmeval_run import run_with_lm_eval
 
         return run_with_lm_eval(options, progress)
+    plan = preflight(options)  # before the model loads
+    options, suite, tasks = plan.options, plan.suite, plan.tasks
     progress = progress or SilentProgress()
-    suite = load_suite(options.suite)
-    tasks = select_tasks(suite, options.tasks)
-    check_fewshot(suite, tasks, options.num_fewshot)  # before the model loads
     t0 = time.perf_counter()
     model, tokenizer, info = _load(options)
     cache = RequestCache(options.cache_dir) if options.cache_dir else None

@@ -27,6 +27,7 @@ from harness.engine.types import GenResult, LoglikResult, ModelInfo
 from harness.errors import HarnessError
 from harness.evaluate.judging import judge_choices, judge_generations
 from harness.evaluate.options import RunOptions
+from harness.evaluate.preflight import preflight
 from harness.evaluate.requests import (
     Decoding,
     PromptStyle,
@@ -41,13 +42,11 @@ from harness.evaluate.runner import (
     abort_run,
     finish_run,
     new_record,
-    select_tasks,
     template_sha,
 )
 from harness.interop.lmeval_export import ExportedTask, export_tasks
 from harness.results.records import CacheRecord, RunRecord, Sample, TaskResult
 from harness.results.store import read_samples, write_run, write_samples
-from harness.suite.loader import load_suite
 
 THINK_END = "</think>"
 
@@ -95,7 +94,7 @@ def make_lm(loaded: Loaded, batch_size: int, *, generation: bool) -> Any:
 def batch_size_for(loaded: Loaded, longest_tokens: int, fixed: int | None) -> int:
     """A fixed --batch-size, or our engine's memory-budget rule for the longest row (lm-eval's
     own "auto" probes 64 rows of the model's whole context window: hours on a CPU)."""
-    return rows_per_batch(loaded.model.config, longest_tokens, loaded.info, fixed)
+    return rows_per_batch(loaded.model.config, longest_tokens, loaded.info, fixed, plain=True)
 
 
 def _lm_eval_metrics(results: Mapping[str, Any]) -> dict[str, float]:
@@ -248,11 +247,9 @@ def run_with_lm_eval(options: RunOptions, progress: Progress | None = None) -> P
     in the same folder and skips the tasks it completed."""
     from lm_eval.tasks import TaskManager
 
-    options = options.with_preset()
-    options.check()
+    plan = preflight(options)  # before the model loads
+    options, suite, tasks = plan.options, plan.suite, plan.tasks
     progress = progress or SilentProgress()
-    suite = load_suite(options.suite)
-    tasks = select_tasks(suite, options.tasks)
     t0 = time.perf_counter()
     model, tokenizer, info = load_model(options.model, LoadOptions(
         options.device, options.dtype, options.revision, options.trust_remote_code))

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from harness.cli.main import main
+from harness.evaluate.options import RunOptions
+from harness.evaluate.preflight import preflight
 from harness.results.store import atomic_write
 from tests.conftest import SEED_SUITE
 
@@ -109,6 +111,13 @@ def test_a_broken_suite_does_not_hide_the_others_in_the_list(
     (("--num-fewshot", "1000"), "--num-fewshot 1000: task closed_qa can show at most 95"),
     (("--max-thinking-tokens", "10"), "--max-thinking-tokens 10: only with --thinking"),
     (("--max-answer-tokens", "10"), "--max-answer-tokens 10: only with --thinking"),
+    (("--task", "mc", "--thinking"), "--thinking: no task of this run generates text (mc score "
+                                     "choices by log-likelihood); drop it or add a qa task"),
+    (("--task", "mc", "--task", "tf", "--temperature", "0.7", "--max-new-tokens", "8"),
+     "--temperature, --max-new-tokens: no task of this run generates text (mc, tf score"),
+    (("--task", "mc_open", "--preset", "exaone-chat"), "--preset exaone-chat: no task of this"),
+    (("--engine", "lm-eval", "--task", "tf", "--top-k", "5"), "--top-k: no task of this run"),
+    (("--engine", "lm-eval", "--num-fewshot", "1000"), "--num-fewshot 1000: task closed_qa"),
 ])
 def test_run_options_that_cannot_be_honoured_are_refused_before_loading(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
@@ -118,3 +127,10 @@ def test_run_options_that_cannot_be_honoured_are_refused_before_loading(
     code, err = _main(monkeypatch, capsys, "run", "--model", str(tmp_path / "no-model"),
                       "--suite", str(SEED_SUITE), "--results", str(tmp_path / "r"), *args)
     assert code == 2 and expected in _one_line(err)
+
+
+def test_generation_options_are_kept_when_a_task_generates() -> None:
+    plan = preflight(RunOptions(model="x", suite=SEED_SUITE, tasks=("mc", "closed_qa"),
+                                preset="exaone-reasoning", max_new_tokens=8))
+    assert plan.options.thinking and plan.options.temperature == 0.6
+    assert [t.name for t in plan.tasks] == ["mc", "closed_qa"]

@@ -44,10 +44,12 @@ def test_trie_computes_each_prefix_once_and_scores_last() -> None:
         nodes = piece.members[path.member]
         assert [piece.tokens[n] for n in nodes] == list(path.tokens[-path.scored :])
         last = nodes[-1]
-        assert sorted(piece.tokens[a] for a in piece.ancestors[last]) == sorted(path.tokens)
+        assert [piece.tokens[a] for a in piece.ancestors(last)] == list(path.tokens)[::-1]
         assert piece.depths[last] == len(path.tokens) - 1
     mask = piece.mask()
-    assert mask.diagonal().all() and int(mask.sum()) == sum(len(a) for a in piece.ancestors)
+    for node in range(len(piece.tokens)):  # a row per node: itself and its ancestors
+        assert mask[node].nonzero().flatten().tolist() == sorted(piece.ancestors(node))
+    assert piece.parents[piece.members[2][0]] == 2  # 13 follows the question's last token
 
 
 def test_pack_budgets_and_plain_rows() -> None:
@@ -184,3 +186,13 @@ def test_refining_the_spread_evens_what_greedy_leaves_uneven() -> None:
     paths = [Path(i, [100 * i + k for k in range(n)], 1) for i, n in enumerate(sizes)]
     (chunk,) = pack_rows(paths, max_nodes=70, max_scored=64, rows_per_pass=lambda w: 2)
     assert [len(p.tokens) for p in chunk] == [60, 60]
+
+
+def test_mask_follows_parents_placed_after_their_children() -> None:
+    """A node scored for one path (moved to the row's end) can be the parent of a node that
+    another path does not score (kept in front): the mask still follows the parents."""
+    (piece,) = pack([Path(0, [1, 2], 1), Path(1, [1, 2, 3, 4], 1)], max_nodes=9, max_scored=9)
+    assert piece.tokens == [1, 3, 2, 4]
+    assert piece.parents == [-1, 2, 0, 1] and piece.depths == [0, 2, 1, 3]
+    assert piece.mask().int().tolist() == [[1, 0, 0, 0], [1, 1, 1, 0], [1, 0, 1, 0],
+                                           [1, 1, 1, 1]]

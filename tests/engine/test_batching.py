@@ -1,0 +1,35 @@
+"""`--batch-size auto`: rows per pass from a memory budget, attention scores counted for
+plain (masked, prefix-free) rows."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+import harness.engine.batching as batching
+from harness.engine.batching import bytes_per_token, rows_per_batch
+from harness.engine.types import ModelInfo
+
+CONFIG = SimpleNamespace(hidden_size=128, num_hidden_layers=2, num_attention_heads=4,
+                         num_key_value_heads=2, head_dim=32, intermediate_size=256)
+
+
+@pytest.fixture()
+def info() -> ModelInfo:
+    return ModelInfo(model_id="m", source="local", revision="r", architecture="a",
+                     parameters=1, dtype="float32", device="cpu", device_name="cpu",
+                     trust_remote_code=False, chat_template_sha=None, path="m")
+
+
+def test_plain_rows_count_their_attention_scores(monkeypatch: pytest.MonkeyPatch,
+                                                  info: ModelInfo) -> None:
+    monkeypatch.setattr(batching, "memory_budget", lambda device: 2_000_000_000)
+    base = (2 * 2 * 2 * 32 + 6 * 128 + 3 * 256) * 4
+    assert bytes_per_token(CONFIG, 4) == base
+    assert bytes_per_token(CONFIG, 4, attended=1400) == base + 4 * 1400 * 4
+    after_prefix = rows_per_batch(CONFIG, 1400, info, None)
+    plain = rows_per_batch(CONFIG, 1400, info, None, plain=True)
+    assert plain == 2_000_000_000 // (1400 * (base + 4 * 1400 * 4)) == 48
+    assert after_prefix == batching.AUTO_MAX_ROWS > plain
+    assert rows_per_batch(CONFIG, 1400, info, 3, plain=True) == 3  # a fixed size is kept
