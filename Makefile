@@ -30,7 +30,6 @@ demo: models
 	$(HARNESS) run --model $(MODELS)/tiny-exaone4-memorizer --suite $(SUITE) --results $(RESULTS)
 	$(HARNESS) leaderboard --results $(RESULTS) --suite kr-news-2025-07
 	$(HARNESS) report --results $(RESULTS) --out $(RESULTS)/report
-	@echo "report: $(RESULTS)/report/index.html"
 
 lint: install
 	$(VENV)/bin/ruff check harness tests scripts

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from harness.bench.run import BenchConfig, RegimeResult, bench, report
-from harness.cli.common import console, err_console
+from harness.cli.common import DEFAULT_SUITE, fail, say
 from harness.errors import HarnessError
 from harness.refmodels.configs import SHAPES
 
@@ -35,8 +35,7 @@ def bench_command(
     batch_size: Annotated[int, typer.Option(help="Same batch size for both engines.")] = 8,
     max_new_tokens: Annotated[int, typer.Option(help="Most new tokens per answer (random "
                                                      "models never stop before it).")] = 16,
-    suite: Annotated[Path, typer.Option(help="Suite whose items are timed.")] = Path(
-        "tasks/kr-news-2025-07"),
+    suite: Annotated[Path, typer.Option(help="Suite whose items are timed.")] = DEFAULT_SUITE,
     out: Annotated[Path | None, typer.Option(help="Also write the printout here (after each "
                                                   "regime: a run cut short keeps what it "
                                                   "measured).")] = None,
@@ -61,6 +60,8 @@ def bench_command(
     loglik| (so speed never comes from computing something else), the bare-forward ceiling,
     peak RSS, the positions each engine ran, and the share of each one's time in decode
     steps; in half precision also each engine's distance from every request run alone."""
+    if out is not None and out.is_dir():
+        fail(f"--out {out}: a folder, not a file")
     try:
         import lm_eval  # noqa: F401
     except ImportError:
@@ -81,6 +82,5 @@ def bench_command(
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(report(results, meta) + "\n", encoding="utf-8")
 
-    results, meta = bench(config, log=lambda msg: err_console.print(msg, highlight=False),
-                          measured=save)
-    console.print(report(results, meta), highlight=False, markup=False, soft_wrap=True)
+    results, meta = bench(config, log=lambda msg: say(msg, err=True), measured=save)
+    say(report(results, meta))

@@ -38,7 +38,6 @@ def compare_command(
         comparison = compare_runs(resolve_run(run_a, results), resolve_run(run_b, results))
     except HarnessError as err:
         fail(str(err), err.exit_code)
-        return
     text = to_json(comparison, flips) if fmt is CompareFormat.json else \
         to_markdown(comparison, flips)
     typer.echo(text)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from harness.cli.common import console, load_suite_or_exit
+from harness.cli.common import load_suite_or_exit, require_folder, say
 from harness.errors import HarnessError
 from harness.interop.lmeval_export import export_lm_eval, group_name
 
@@ -24,17 +24,17 @@ def export_lm_eval_command(
     The prompts are rendered here (plain text, no chat template), so the YAMLs are data only.
     The data files are referenced by absolute path: move the folder, export again.
     """
+    require_folder(out, "--out")
     suite = load_suite_or_exit(suite_dir)
     tasks = [suite.task(name) for name in task] if task else None
     if limit is not None and limit < 1:
         raise HarnessError(f"--limit {limit}: must be at least 1")
     paths = export_lm_eval(suite, out, tasks=tasks, limit=limit)
     for path in paths:
-        console.print(str(path), highlight=False, markup=False, soft_wrap=True)
-    console.print(f"exported {(len(paths) - 1) // 2} tasks of {suite.name} as lm-eval group "
-                  f"{group_name(suite)}; run: lm_eval --model hf --model_args pretrained=MODEL "
-                  f"--include_path {out.resolve()} --tasks {group_name(suite)}",
-                  highlight=False, markup=False, soft_wrap=True)
+        say(str(path))
+    say(f"exported {(len(paths) - 1) // 2} tasks of {suite.name} as lm-eval group "
+        f"{group_name(suite)}; run: lm_eval --model hf --model_args pretrained=MODEL "
+        f"--include_path {out.resolve()} --tasks {group_name(suite)}")
 
 
 def register(app: typer.Typer) -> None:

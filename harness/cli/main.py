@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import NoReturn
 
 import typer
 
 from harness import __version__
 from harness.cli import bench, compare, interop, leaderboard, report, run, score, tasks
-from harness.cli.common import fail
+from harness.cli.common import fail, say
 from harness.errors import HarnessError
 
 app = typer.Typer(
@@ -44,6 +45,17 @@ def _root(
         os.environ["HARNESS_DEBUG"] = "1"
 
 
+def _usage_error(err: typer.TyperException) -> NoReturn:
+    """click's usage errors (a bad value, a missing argument, an unknown option or command)
+    as plain lines: the command's usage, then `error: MESSAGE`; exit 2. Not rich's box."""
+    if type(err).__name__ == "NoArgsIsHelpError":  # the help, already printed (as typer does)
+        sys.exit(err.exit_code)
+    ctx = getattr(err, "ctx", None)
+    if ctx is not None:
+        say(ctx.get_usage(), err=True)
+    fail(err.format_message())
+
+
 def main() -> None:
     """Console script: one clear line and exit 2 for user errors (traceback with --debug,
     which may come anywhere on the line, before or after the command)."""
@@ -51,8 +63,12 @@ def main() -> None:
         os.environ["HARNESS_DEBUG"] = "1"
         sys.argv = [sys.argv[0], *(a for a in sys.argv[1:] if a != "--debug")]
     debug = bool(os.environ.get("HARNESS_DEBUG"))
-    try:
-        app()
+    try:  # not standalone: click's errors come here, to be printed as ours are
+        code = app(standalone_mode=False)  # help, --version, typer.Exit: their exit code
+    except typer.TyperException as err:  # click's exceptions derive from it
+        _usage_error(err)
+    except typer.Abort:
+        fail("aborted", 1)
     except HarnessError as err:
         if debug:
             raise
@@ -63,6 +79,7 @@ def main() -> None:
         fail(f"{err.filename}: {err.strerror}" if err.filename and err.strerror else str(err))
     except KeyboardInterrupt:
         fail("interrupted", 130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

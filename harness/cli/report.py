@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from harness.cli.common import fail
+from harness.cli.common import fail, require_folder
 from harness.errors import HarnessError
 from harness.report.builder import build_report
 
@@ -20,11 +20,11 @@ def report_command(
     """Leaderboard, per-task charts, knowledge gap, breakdowns by answer type and document,
     one page per run with every item, one page per pair of models. No network needed to
     view it: CSS, JS and charts (SVG) are inline."""
+    require_folder(out, "--out")
     try:
         index = build_report(results, out, suite)
     except HarnessError as err:
         fail(str(err), err.exit_code)
-        return
     typer.echo(f"report: {index}")
 
 

@@ -17,7 +17,7 @@ from rich.progress import (
 )
 
 from harness.cache.store import default_cache_dir
-from harness.cli.common import console, err_console, fail
+from harness.cli.common import DEFAULT_SUITE, err_console, require_folder, say
 from harness.errors import HarnessError
 from harness.evaluate.options import PRESETS, RunOptions
 from harness.evaluate.runner import run
@@ -25,19 +25,35 @@ from harness.leaderboard.table import Row, markdown_table
 from harness.results.store import read_run
 
 
-class RichProgress:
-    """Adapts rich's progress bar to the runner's Progress protocol."""
+class Interrupted(HarnessError):
+    """Ctrl-C: exit status 130, as a shell reports a process killed by SIGINT."""
 
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
+    exit_code = 130
+
+
+class RichProgress:
+    """Adapts rich's progress bar to the runner's Progress protocol. The bar starts with the
+    first task: an error before it (a bad option, a missing model) is the only line shown,
+    without the blank line a stopped empty bar prints."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description:>14}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), TimeRemainingColumn(), console=err_console)
         self.current: TaskID | None = None
 
     def start(self, description: str, total: int) -> None:
+        if self.current is None:
+            self.progress.start()
         self.current = self.progress.add_task(description, total=total)
 
     def advance(self, amount: int) -> None:
         if self.current is not None:
             self.progress.advance(self.current, amount)
+
+    def stop(self) -> None:
+        if self.current is not None:
+            self.progress.stop()
 
 
 def _text_or_file(value: str | None) -> str | None:
@@ -64,7 +80,7 @@ Opt = typer.Option
 def run_command(
     model: Annotated[str, Opt(help="Hub id (e.g. LGAI-EXAONE/EXAONE-4.0-1.2B) or a local model "
                                    "folder.", rich_help_panel="Model")],
-    suite: Annotated[Path, Opt(help="Suite folder.")] = Path("tasks/kr-news-2025-07"),
+    suite: Annotated[Path, Opt(help="Suite folder.")] = DEFAULT_SUITE,
     task: Annotated[list[str] | None, Opt(help="Task to run (repeat for several); default: all "
                                                "tasks of the suite.")] = None,
     limit: Annotated[int | None, Opt(help="Only the first N facts.")] = None,
@@ -133,9 +149,8 @@ def run_command(
     Interrupted runs (crash, kill, Ctrl-C) resume when the same command is run again:
     requests already computed come from the request cache.
     """
-    for folder, what in ((results, "--results"), (None if no_cache else cache_dir, "--cache-dir")):
-        if folder is not None and folder.exists() and not folder.is_dir():
-            fail(f"{what} {folder}: a file, not a folder")  # before the model loads
+    require_folder(results, "--results")  # before the model loads
+    require_folder(None if no_cache else cache_dir, "--cache-dir")
     options = RunOptions(
         model=model, suite=suite, tasks=tuple(task or ()), results_dir=results, engine=engine,
         device=device, dtype=dtype, batch_size=_batch_size(batch_size), limit=limit,
@@ -148,18 +163,16 @@ def run_command(
         trust_remote_code=trust_remote_code, revision=revision,
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
     )
-    columns = (TextColumn("{task.description:>14}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn(), TimeRemainingColumn())
+    progress = RichProgress()
     try:
-        with Progress(*columns, console=err_console, transient=False) as bar:
-            run_dir = run(options, RichProgress(bar))
+        run_dir = run(options, progress)
     except KeyboardInterrupt:
         kept = ("finished tasks are kept" if options.engine == "lm-eval"
                 else "results computed so far are in the request cache")
-        raise HarnessError(f"interrupted: {kept}; run the same command again to resume"
-                           ) from None
+        raise Interrupted(f"interrupted: {kept}; run the same command again to resume") from None
+    finally:
+        progress.stop()
     record = read_run(run_dir)
-    console.print(markdown_table([Row(record, run_dir)]), highlight=False, markup=False,
-                  soft_wrap=True)
-    console.print(f"results: {run_dir} (requests computed {record.cache.computed}, from cache "
-                  f"{record.cache.hits})", highlight=False)
+    say(markdown_table([Row(record, run_dir)]))
+    say(f"results: {run_dir} (requests computed {record.cache.computed}, from cache "
+        f"{record.cache.hits})")

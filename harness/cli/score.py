@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from harness.cli.common import fail
 from harness.errors import HarnessError
 from harness.scoring.judge import Verdict, resolve_answer_type
 from harness.scoring.metrics import generation_summary
@@ -120,8 +121,7 @@ def score_command(
     try:
         scored = score_predictions_file(predictions)
     except HarnessError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
+        fail(str(err), err.exit_code)
     for error in scored.errors:
         typer.echo(error, err=True)
     if fmt is OutputFormat.jsonl:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from harness.cli.common import console, err_console, fail, load_suite_or_exit
+from harness.cli.common import DEFAULT_SUITE, console, error_line, fail, load_suite_or_exit, say
 from harness.errors import HarnessError
 from harness.prompts.items import build_items
 from harness.suite.loader import load_suite
@@ -39,15 +39,15 @@ def list_suites(
         table.add_row(suite.name, suite.config.version, str(len(suite.documents)),
                       str(len(suite.facts)), ", ".join(t.name for t in suite.tasks),
                       str(suite_file.parent))
-    console.print(table)
+    console.print(table, markup=False, highlight=False)  # paths as written: `[red]` too
     for line in broken:
-        err_console.print(f"error: {line}", highlight=False, markup=False, soft_wrap=True)
+        error_line(line)
     if broken:
         raise typer.Exit(2)
 
 
 @app.command()
-def validate(suite_dir: SuiteArg = Path("tasks/kr-news-2025-07")) -> None:
+def validate(suite_dir: SuiteArg = DEFAULT_SUITE) -> None:
     """Check schema, ids, evidence, answers, distractors, tf balance and Korean fields.
 
     Exit 0 with a one-line summary when valid; exit 2 with one line per problem otherwise.
@@ -55,20 +55,19 @@ def validate(suite_dir: SuiteArg = Path("tasks/kr-news-2025-07")) -> None:
     suite = load_suite_or_exit(suite_dir)
     problems = validate_suite(suite)
     for problem in problems:
-        err_console.print(problem, highlight=False, markup=False, soft_wrap=True)
+        error_line(problem)
     if problems:
-        err_console.print(f"{len(problems)} problems in {suite_dir}", highlight=False)
-        raise typer.Exit(2)
+        fail(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in {suite_dir}")
     items = sum(len(build_items(suite, task)) for task in suite.tasks)
-    console.print(f"ok: {suite.name} v{suite.config.version}: {len(suite.documents)} documents, "
-                  f"{len(suite.facts)} facts, {len(suite.tasks)} tasks, {items} items, "
-                  f"content {suite.content_hash}", highlight=False)
+    say(f"ok: {suite.name} v{suite.config.version}: {len(suite.documents)} documents, "
+        f"{len(suite.facts)} facts, {len(suite.tasks)} tasks, {items} items, "
+        f"content {suite.content_hash}")
 
 
 @app.command()
-def show(suite_dir: SuiteArg) -> None:
+def show(suite_dir: SuiteArg = DEFAULT_SUITE) -> None:
     """Counts per document, task (regime) and answer type."""
-    suite = load_suite(suite_dir)
+    suite = load_suite_or_exit(suite_dir)
     docs = Table("document", "outlet", "published", "facts", title=f"{suite.name} documents")
     for doc_id, doc in suite.documents.items():
         count = sum(1 for f in suite.facts if f.document == doc_id)
@@ -81,21 +80,20 @@ def show(suite_dir: SuiteArg) -> None:
     for name, count in sorted(Counter(f.answer_type.value for f in suite.facts).items()):
         types.add_row(name, str(count))
     for table in (docs, tasks, types):
-        console.print(table)
+        console.print(table, markup=False, highlight=False)
 
 
 @app.command()
 def export(
-    suite_dir: SuiteArg,
+    suite_dir: SuiteArg = DEFAULT_SUITE,
     fmt: Annotated[str, typer.Option("--format", help="Output format (jsonl).")] = "jsonl",
     task: Annotated[list[str] | None, typer.Option(help="Only these tasks.")] = None,
 ) -> None:
     """Print every rendered item of every task, one JSON object a line (prompt without chat
     template)."""
     if fmt != "jsonl":
-        err_console.print(f"error: --format {fmt}: only jsonl is supported", markup=False)
-        raise typer.Exit(2)
-    suite = load_suite(suite_dir)
+        fail(f"--format {fmt}: only jsonl is supported")
+    suite = load_suite_or_exit(suite_dir)
     unknown = sorted(set(task or []) - {t.name for t in suite.tasks})
     if unknown:
         fail(f"--task {', '.join(unknown)}: no such task in {suite.name} "

@@ -58,10 +58,14 @@ def resolve_model(model_id: str, revision: str | None) -> tuple[Path, str, str]:
     local = Path(model_id).expanduser()
     if local.exists():
         if not (local / "config.json").is_file():
-            raise HarnessError(f"model {model_id}: folder has no config.json; not a model folder")
+            raise HarnessError(f"--model {model_id}: folder has no config.json; not a model "
+                               "folder")
         return local.resolve(), "local", _fingerprint(local.resolve())
-    if model_id.startswith((".", "/", "~")) or model_id.count("/") != 1:
-        raise HarnessError(f"model {model_id}: no such local folder, and not a hub id (owner/name)")
+    no_folder = f"--model {model_id}: no such folder"
+    if model_id.startswith(("/", "./", "../", "~")) or model_id.count("/") > 1:
+        raise HarnessError(no_folder)  # a path, never a hub id (owner/name)
+    if model_id.startswith(".") or model_id.count("/") != 1:
+        raise HarnessError(f"{no_folder}, and not a hub id (owner/name)")
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
 
@@ -69,17 +73,20 @@ def resolve_model(model_id: str, revision: str | None) -> tuple[Path, str, str]:
     try:
         folder = Path(snapshot_download(model_id, revision=revision, local_files_only=True))
     except (LocalEntryNotFoundError, HFValidationError, OSError, ValueError):
+        if Path(model_id.split("/")[0]).is_dir():  # models/tiny-exaone4-memorizr: a typo
+            raise HarnessError(no_folder) from None
         if offline:
             raise HarnessError(
-                f"model {model_id}: weights are not available locally (HF_HUB_OFFLINE=1 and no "
-                "cached copy); download them first or pass a local folder") from None
+                f"--model {model_id}: no local folder of that name, and the weights are not "
+                "available locally (HF_HUB_OFFLINE=1 and no cached copy); download them first "
+                "or pass a local folder") from None
         try:
             folder = Path(snapshot_download(model_id, revision=revision))
         except Exception as err:  # noqa: BLE001 - any hub failure is one clear line for the user
             raise HarnessError(
-                f"model {model_id}: weights are not available locally and could not be "
-                f"downloaded ({type(err).__name__}); download them first or pass a local "
-                "folder") from None
+                f"--model {model_id}: no local folder of that name, and the weights are not "
+                f"available locally and could not be downloaded ({type(err).__name__}); "
+                "download them first or pass a local folder") from None
     return folder, "hub-cache", folder.name
 
 
@@ -103,7 +110,7 @@ def load_model(model_id: str, options: LoadOptions, weights: bool = True
         tokenizer = AutoTokenizer.from_pretrained(
             folder, trust_remote_code=options.trust_remote_code)
     except (OSError, ValueError, TypeError) as err:
-        raise HarnessError(f"model {model_id}: no usable tokenizer in {folder} "
+        raise HarnessError(f"--model {model_id}: no usable tokenizer in {folder} "
                            f"({type(err).__name__}: {str(err).splitlines()[0][:160]})") from None
     try:
         if weights:
@@ -117,7 +124,7 @@ def load_model(model_id: str, options: LoadOptions, weights: bool = True
                         folder, trust_remote_code=options.trust_remote_code),
                     dtype=dtype, trust_remote_code=options.trust_remote_code)
     except (OSError, ValueError) as err:
-        raise HarnessError(f"model {model_id}: cannot load weights from {folder} "
+        raise HarnessError(f"--model {model_id}: cannot load weights from {folder} "
                            f"({type(err).__name__}: {str(err).splitlines()[0][:160]})") from None
     model.eval()
     template = getattr(tokenizer, "chat_template", None)

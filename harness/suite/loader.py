@@ -23,8 +23,9 @@ class SuiteLoadError(HarnessError):
     """Raised with every problem found; str() is the first one, `.problems` holds all."""
 
     def __init__(self, problems: list[str]) -> None:
-        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        super().__init__(problems[0] + more)
+        more = len(problems) - 1
+        more_text = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        super().__init__(problems[0] + more_text)
         self.problems = problems
 
 

@@ -154,7 +154,7 @@ def test_bench_rejects_bad_model_choices(tmp_path: Path) -> None:
     for args, message in ((["--shape", "tiny", "--model", str(tmp_path)], "give one"),
                           (["--model", str(tmp_path / "empty")], "no usable tokenizer"),
                           (["--shape", "huge"], "--shape huge: expected one of tiny, thin, small"),
-                          (["--model", str(tmp_path / "nope")], "no such local folder")):
+                          (["--model", str(tmp_path / "nope")], "no such folder")):
         result = harness_cli("bench", *args)
         assert result.returncode == 2, result.stderr
         lines = [line for line in result.stderr.splitlines() if line.strip()]
