@@ -64,7 +64,7 @@ def main() -> None:
         sys.argv = [sys.argv[0], *(a for a in sys.argv[1:] if a != "--debug")]
     debug = bool(os.environ.get("HARNESS_DEBUG"))
     try:  # not standalone: click's errors come here, to be printed as ours are
-        code = app(standalone_mode=False)  # help, --version, typer.Exit: their exit code
+        code = app(standalone_mode=False, prog_name="harness")  # help, --version, Exit: code
     except typer.TyperException as err:  # click's exceptions derive from it
         _usage_error(err)
     except typer.Abort:
