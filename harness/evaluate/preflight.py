@@ -64,8 +64,8 @@ def check_generation_options(options: RunOptions, tasks: list[TaskDef]) -> None:
         return
     them = "it" if len(given) == 1 else "them"
     names = ", ".join(task.name for task in tasks)
-    raise HarnessError(f"{', '.join(given)}: no task of this run generates text ({names} "
-                       f"score choices by log-likelihood); drop {them} or add a qa task")
+    raise HarnessError(f"{', '.join(given)}: no task of this run generates text ({names}: "
+                       f"choices scored by log-likelihood); drop {them} or add a qa task")
 
 
 def preflight(options: RunOptions) -> Plan:

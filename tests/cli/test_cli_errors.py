@@ -111,10 +111,10 @@ def test_a_broken_suite_does_not_hide_the_others_in_the_list(
     (("--num-fewshot", "1000"), "--num-fewshot 1000: task closed_qa can show at most 95"),
     (("--max-thinking-tokens", "10"), "--max-thinking-tokens 10: only with --thinking"),
     (("--max-answer-tokens", "10"), "--max-answer-tokens 10: only with --thinking"),
-    (("--task", "mc", "--thinking"), "--thinking: no task of this run generates text (mc score "
-                                     "choices by log-likelihood); drop it or add a qa task"),
+    (("--task", "mc", "--thinking"), "--thinking: no task of this run generates text (mc: "
+                                     "choices scored by log-likelihood); drop it or add a qa task"),
     (("--task", "mc", "--task", "tf", "--temperature", "0.7", "--max-new-tokens", "8"),
-     "--temperature, --max-new-tokens: no task of this run generates text (mc, tf score"),
+     "--temperature, --max-new-tokens: no task of this run generates text (mc, tf: choices"),
     (("--task", "mc_open", "--preset", "exaone-chat"), "--preset exaone-chat: no task of this"),
     (("--engine", "lm-eval", "--task", "tf", "--top-k", "5"), "--top-k: no task of this run"),
     (("--engine", "lm-eval", "--num-fewshot", "1000"), "--num-fewshot 1000: task closed_qa"),
