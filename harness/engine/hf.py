@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
+from functools import partial
 from typing import Any
 
 import torch
@@ -325,9 +326,6 @@ class HFEngine:
     def _rows_limit(self, tokens: int, plain: bool = False) -> int:
         return rows_per_batch(self.model.config, tokens, self.info, self.batch_size, plain)
 
-    def _plain_rows_limit(self, tokens: int) -> int:
-        return self._rows_limit(tokens, plain=True)
-
     # -- log-likelihood -----------------------------------------------------------------
     def loglikelihood(
         self, requests: Sequence[LoglikRequest], progress: Progress | None = None,
@@ -382,7 +380,7 @@ class HFEngine:
         (`pack_rows`), or without tries (no custom masks) each path is a row, longest first."""
         if not batch.prefix_lens and share:
             return [[(0, piece) for piece in chunk] for chunk in pack_rows(
-                paths[0], PIECE_NODES, PIECE_SCORED, self._plain_rows_limit)]
+                paths[0], PIECE_NODES, PIECE_SCORED, partial(self._rows_limit, plain=True))]
         if share:
             pieces = dict(zip(paths, pack_even(list(paths.values()), PIECE_NODES, PIECE_SCORED),
                               strict=True))
