@@ -21,7 +21,8 @@ from typing import Any
 from harness.bench.dispatches import Dispatches
 from harness.bench.engines import Measurement, run_lm_eval, run_ours
 from harness.bench.run import BenchConfig, _setup, _work
-from harness.engine import hf, shared_prefix
+from harness.engine.hf import engine as hf
+from harness.engine.hf import shared_prefix
 
 
 def as_gpu() -> None:
@@ -31,7 +32,7 @@ def as_gpu() -> None:
 
     def gpu_init(self: hf.HFEngine, *args: Any, **kwargs: Any) -> None:
         init(self, *args, **kwargs)
-        self.pad_splits = False
+        self.passes.pad_splits = False
     hf.HFEngine.__init__ = gpu_init  # type: ignore[method-assign]
 
 

@@ -31,8 +31,6 @@ class Measurement:
     logit_rows: int = 0  # positions whose logits were computed (ours; the head's work)
     positions: int = 0  # positions the model ran, padding included (either engine)
     decode_seconds: float = 0.0  # of `seconds`, in passes of one position per row
-    kernels: dict[str, str] = field(default_factory=dict)  # ours: few-row products chosen
-    kernels_timed: int = 0  # ours: of those choices, made by timing in this measurement
 
     @property
     def decode_share(self) -> float:
@@ -113,9 +111,8 @@ class ForwardMeter:
 
 
 def run_ours(model: Any, tokenizer: Any, info: ModelInfo, work: Workload,
-             batch_size: int | None, tune_kernels: bool = True) -> Measurement:
-    engine = HFEngine(model, tokenizer, info, batch_size=batch_size, prefix_reuse=True,
-                      tune_kernels=tune_kernels)
+             batch_size: int | None) -> Measurement:
+    engine = HFEngine(model, tokenizer, info, batch_size=batch_size, prefix_reuse=True)
     reset_peak_memory(info.device)
     _sync(info.device)
     meter = ForwardMeter(model, info.device)
@@ -128,8 +125,7 @@ def run_ours(model: Any, tokenizer: Any, info: ModelInfo, work: Workload,
     meter.close()
     return Measurement("ours", work.regime, work.items, seconds, engine.stats.computed_tokens,
                        logliks, texts, rss, gpu, engine.stats.logit_rows, meter.positions,
-                       meter.decode_seconds, engine.kernels.summary(),
-                       engine.kernels.timed)
+                       meter.decode_seconds)
 
 
 def run_lm_eval(model: Any, tokenizer: Any, info: ModelInfo, work: Workload,

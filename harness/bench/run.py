@@ -6,17 +6,16 @@ import contextlib
 import multiprocessing
 import platform
 import statistics
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from harness.bench.engines import Measurement, bare_forward_tokens_per_s, run_lm_eval, run_ours
+from harness.bench.load import busy_load
 from harness.bench.reference import (
     Distance,
     Reference,
@@ -62,7 +61,7 @@ class BenchConfig:
     reference: bool | None = None  # each request alone too; None: in half precision only
     model: str | None = None  # a trained model (folder or hub id) instead of a random shape
     chat: bool | None = None  # prompts through the chat template; None: a trained model's, if any
-    tune_kernels: bool = True  # ours: few-row products chosen by timing (engine/kernels.py)
+    busy_cores: int = 0  # cores kept busy by a bounded load while measuring (a used laptop)
     pairs: int = 1  # (lm-eval, ours) measured this often per regime, alternating
 
 
@@ -216,7 +215,7 @@ def measure(engine: str, config: BenchConfig, regime: str) -> tuple[Measurement,
 
     Runs in a process of its own (see `bench`), so its peak RSS is this engine's alone."""
     suite, tokenizer, model, info = _setup(config)
-    run = partial(run_ours, tune_kernels=config.tune_kernels) if engine == "ours" else run_lm_eval
+    run = run_ours if engine == "ours" else run_lm_eval
     work = _work(config, suite, tokenizer, regime)
     # First calls of each shape cost extra on CUDA: warm up on the same work there.
     warm = work if info.device.startswith("cuda") else _work(config, suite, tokenizer, regime, 1, 2)
@@ -255,8 +254,16 @@ def bench(config: BenchConfig, log: Any = print,
             "machine": f"{platform.machine()} {torch.get_num_threads()} threads",
             "batch_size": config.batch_size, "limit": config.limit,
             "max_new_tokens": config.max_new_tokens, "torch": torch.__version__,
-            "regimes": len(config.regimes), "tune_kernels": config.tune_kernels,
+            "regimes": len(config.regimes), "busy_cores": config.busy_cores,
             "pairs": max(1, config.pairs)}
+    with busy_load(config.busy_cores):
+        return _measure_regimes(config, suite, tokenizer, info, meta, log, measured)
+
+
+def _measure_regimes(config: BenchConfig, suite: Suite, tokenizer: Any, info: ModelInfo,
+                     meta: dict[str, Any], log: Any,
+                     measured: Callable[[list[RegimeResult], dict[str, Any]], None] | None,
+                     ) -> tuple[list[RegimeResult], dict[str, Any]]:
     results: list[RegimeResult] = []
     spawn = multiprocessing.get_context("spawn")
     for regime in config.regimes:
@@ -290,7 +297,9 @@ def report(results: list[RegimeResult], meta: dict[str, Any]) -> str:
     lines = [
         f"{_model_line(meta)} ({meta['parameters'] / 1e6:.1f}M parameters, {meta['dtype']}"
         f"{', chat template' if meta.get('chat') else ''}), "
-        f"device {meta['device']}, batch size {meta['batch_size']}, torch {meta['torch']}",
+        f"device {meta['device']}, batch size {meta['batch_size']}, torch {meta['torch']}"
+        + (f", {meta['busy_cores']} core(s) kept busy by a spinning process"
+           if meta.get("busy_cores") else ""),
         "",
         "| regime | items | ours items/s | lm-eval items/s | ratio | target | max abs Δ loglik "
         "| same text | ours tok/s | bare-forward tok/s | of ceiling | of last-logits ceiling "
@@ -352,41 +361,10 @@ def report(results: list[RegimeResult], meta: dict[str, Any]) -> str:
                     "ours lets waiting rows take their places, so there the two engines' decode "
                     "steps differ and that column is no bound." if meta.get("model") else ""))
     lines += _reference_table(results)
-    lines += kernel_lines(results, meta)
     expected = int(meta.get("regimes", len(results)))
     if len(results) < expected:
         lines.append(f"\nPartial: {len(results)} of {expected} regimes measured so far.")
     return "\n".join(lines)
-
-
-def kernel_lines(results: list[RegimeResult], meta: dict[str, Any]) -> list[str]:
-    """What our linear calls ran (`engine/kernels.py`): the few-row shapes of the most rows
-    up to the batch size (full decode steps) by name, the other few-row shapes counted by
-    product, and the many-row shapes (prompt passes, '65+') by name."""
-    if not meta.get("tune_kernels", True):
-        return ["\nOurs ran MKL's F.linear throughout (--no-tune-kernels)."]
-    lines = []
-    for r in results:
-        if not r.ours.kernels:
-            continue
-        lead = {shape: shape.split("x")[0] for shape in r.ours.kernels}  # '8' or '65+'
-        rows = {shape: int(n) for shape, n in lead.items() if n.isdigit()}
-        most = max((n for n in rows.values() if n <= (meta.get("batch_size") or n)), default=0)
-        named = [f"{shape} {name}" for shape, name in r.ours.kernels.items()
-                 if rows.get(shape) == most]
-        others = Counter(name for shape, name in r.ours.kernels.items()
-                         if shape in rows and rows[shape] != most)
-        counted = ", ".join(f"{name} {n}" for name, n in sorted(others.items()))
-        many = [f"{shape} {name}" for shape, name in r.ours.kernels.items() if shape not in rows]
-        lines.append(f"- {r.ours.regime}: {', '.join(named) or 'none'}"
-                     + (f"; other row counts: {counted}" if counted else "")
-                     + (f"; prompt passes: {', '.join(many)}" if many else "")
-                     + f" ({r.ours.kernels_timed} of {len(r.ours.kernels)} timed in this run, "
-                       "the others read back)")
-    if not lines:
-        return []
-    return ["\nOurs: the product each linear call ran, chosen by timing once per machine "
-            "(rows x out x in, `engine/kernels.py`, kept by `engine/choices.py`):", "", *lines]
 
 
 def _model_line(meta: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ from harness.engine.types import ModelInfo
 from harness.errors import HarnessError
 from harness.paths import cache_root
 
-ENGINE_VERSION = "hf-engine-1"
+CACHE_VERSION = 2  # bumped when what an engine computes for a request changes
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
     key TEXT PRIMARY KEY,
@@ -30,12 +30,13 @@ def default_cache_dir() -> Path:
     return cache_root()
 
 
-def model_key(info: ModelInfo, engine: str = ENGINE_VERSION) -> str:
-    """Identity of everything that decides a model's outputs: two models never share entries."""
+def model_key(info: ModelInfo, engine: str) -> str:
+    """Identity of everything that decides a model's outputs: two models, or two backends
+    (`Engine.name`) running one model, never share entries."""
     identity = {
         "model_id": info.model_id, "path": info.path, "revision": info.revision,
         "dtype": info.dtype, "device": info.device.split(":")[0],
-        "trust_remote_code": info.trust_remote_code, "engine": engine,
+        "trust_remote_code": info.trust_remote_code, "engine": engine, "version": CACHE_VERSION,
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 

@@ -44,12 +44,10 @@ def bench_command(
         help="Also run every request alone (batch 1, no padding, float32 log-softmax) and "
              "print each engine's distance from it. Default: in bfloat16/float16 only, where "
              "batching changes results and the engines' Δ alone cannot tell.")] = None,
-    tune_kernels: Annotated[bool, typer.Option(
-        "--tune-kernels/--no-tune-kernels",
-        help="Ours, on a CPU in float32: linear calls run the matrix product that timed "
-             "fastest for their shape (few-row calls, decode steps: among MKL, oneDNN and "
-             "the compiled kernel; prompt passes: MKL or oneDNN), as `harness run` does by "
-             "default; off: MKL's F.linear throughout, as lm-eval runs.")] = True,
+    busy_cores: Annotated[int, typer.Option(
+        min=0, help="Keep this many cores busy with a spinning process each while measuring "
+                    "(a bounded load the bench starts and stops itself): speed on a machine "
+                    "that is doing something else.")] = 0,
     pairs: Annotated[int, typer.Option(
         min=1, help="Measure each regime this many times, lm-eval then ours, alternating, "
                     "and report the pair of the median ratio with the range: a machine whose "
@@ -75,7 +73,7 @@ def bench_command(
                          regimes=tuple(regime or BenchConfig.regimes), limit=limit,
                          dtype=dtype, device=device, batch_size=batch_size,
                          max_new_tokens=max_new_tokens, suite=suite, reference=reference,
-                         tune_kernels=tune_kernels, pairs=pairs)
+                         busy_cores=busy_cores, pairs=pairs)
 
     def save(results: list[RegimeResult], meta: dict[str, Any]) -> None:
         if out:  # after each regime, so a run cut short keeps what it measured

@@ -85,8 +85,9 @@ def run_command(
                                                "tasks of the suite.")] = None,
     limit: Annotated[int | None, Opt(help="Only the first N facts.")] = None,
     results: Annotated[Path, Opt(help="Folder for run results.")] = Path("results"),
-    engine: Annotated[str, Opt(help="hf (this harness) or lm-eval (lm_eval.simple_evaluate, "
-                                    "scored by our scorer).", rich_help_panel="Model")] = "hf",
+    engine: Annotated[str, Opt(help="Backend: hf (this harness's engine) or lm-eval (lm-eval's "
+                                    "HFLM computes the same requests; needs the lm-eval "
+                                    "extra).", rich_help_panel="Model")] = "hf",
     device: Annotated[str, Opt(help="auto | cpu | cuda | cuda:N (auto: cuda if available).",
                                rich_help_panel="Model")] = "auto",
     dtype: Annotated[str, Opt(help="auto | float32 | bfloat16 | float16 (auto: float32 on CPU, "
@@ -132,12 +133,10 @@ def run_command(
     prefix_reuse: Annotated[bool, Opt(help="Compute shared prompt prefixes (document, question, "
                                            "a choice's shared first tokens) once; off: one row "
                                            "per request.", rich_help_panel="Speed")] = True,
-    tune_kernels: Annotated[bool, Opt(help="CPU, float32: time the matrix products a linear "
-                                           "layer can run (few-row calls, decode steps: MKL, "
-                                           "oneDNN, the compiled kernel; prompt passes: MKL "
-                                           "or oneDNN) and keep the fastest per shape; off: "
-                                           "MKL's F.linear throughout. Choices go to run.json.",
-                                      rich_help_panel="Speed")] = True,
+    truncate: Annotated[str | None, Opt(
+        help="Over-long prompts (a document longer than the model's context): refused by "
+             "default; left: drop the prompt's first tokens; middle: keep its first and last "
+             "halves. Recorded per sample (truncated_tokens).", rich_help_panel="Model")] = None,
     cache_dir: Annotated[Path | None, Opt(help="Request cache folder (default: "
                                                "~/.cache/fact-harness).",
                                           rich_help_panel="Speed")] = None,
@@ -159,7 +158,7 @@ def run_command(
         fewshot_as_multiturn=fewshot_as_multiturn, temperature=temperature, top_p=top_p,
         top_k=top_k, seed=seed, repeats=repeats, max_new_tokens=max_new_tokens,
         max_thinking_tokens=max_thinking_tokens, max_answer_tokens=max_answer_tokens,
-        prefix_reuse=prefix_reuse, tune_kernels=tune_kernels,
+        prefix_reuse=prefix_reuse, truncate=truncate,
         trust_remote_code=trust_remote_code, revision=revision,
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
     )
@@ -167,9 +166,8 @@ def run_command(
     try:
         run_dir = run(options, progress)
     except KeyboardInterrupt:
-        kept = ("finished tasks are kept" if options.engine == "lm-eval"
-                else "results computed so far are in the request cache")
-        raise Interrupted(f"interrupted: {kept}; run the same command again to resume") from None
+        raise Interrupted("interrupted: results computed so far are in the request cache; run "
+                          "the same command again to resume") from None
     finally:
         progress.stop()
     record = read_run(run_dir)

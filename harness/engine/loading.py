@@ -140,5 +140,6 @@ def load_model(model_id: str, options: LoadOptions, weights: bool = True
         device_name=device_name(device),
         trust_remote_code=options.trust_remote_code,
         chat_template_sha=hashlib.sha256(template.encode()).hexdigest()[:16] if template else None,
+        context_length=int(getattr(model.config, "max_position_embeddings", 0) or 0) or None,
     )
     return model, tokenizer, info

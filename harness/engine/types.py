@@ -85,3 +85,5 @@ class ModelInfo:
     device_name: str
     trust_remote_code: bool
     chat_template_sha: str | None
+    context_length: int | None = None  # tokens the model attends to (None: not known)
+    quantization: str | None = None  # e.g. a GGUF file's type (Q8_0); None: unquantized

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from harness.engine.window import POLICIES
 from harness.errors import HarnessError
 
 PRESETS: dict[str, dict[str, object]] = {
@@ -22,7 +23,7 @@ class RunOptions:
     suite: Path
     tasks: tuple[str, ...] = ()  # empty: every task of the suite
     results_dir: Path = Path("results")
-    engine: str = "hf"  # hf | lm-eval
+    engine: str = "hf"  # a backend of evaluate/backends.py
     device: str = "auto"
     dtype: str = "auto"
     batch_size: int | None = None
@@ -42,7 +43,7 @@ class RunOptions:
     max_thinking_tokens: int | None = None
     max_answer_tokens: int | None = None
     prefix_reuse: bool = True
-    tune_kernels: bool = True
+    truncate: str | None = None  # over-long prompts: None refuses them; "left" or "middle"
     trust_remote_code: bool = False
     revision: str | None = None
     cache_dir: Path | None = None  # None: no request cache
@@ -75,8 +76,8 @@ class RunOptions:
              f"--max-thinking-tokens {self.max_thinking_tokens}: must be >= 1"),
             (self.max_answer_tokens is not None and self.max_answer_tokens < 1,
              f"--max-answer-tokens {self.max_answer_tokens}: must be >= 1"),
-            (self.engine not in ("hf", "lm-eval"), f"--engine {self.engine}: expected hf or "
-                                                   "lm-eval"),
+            (self.truncate is not None and self.truncate not in POLICIES,
+             f"--truncate {self.truncate}: expected {' or '.join(POLICIES)}"),
         ]
         for bad, message in problems:
             if bad:
@@ -85,6 +86,6 @@ class RunOptions:
     def signature(self, model_key: str, suite_hash: str) -> str:
         """Same signature: the same evaluation (resumable into the same run folder)."""
         fields = {k: str(v) for k, v in vars(self).items()
-                  if k not in ("results_dir", "cache_dir", "resume", "batch_size", "tune_kernels")}
+                  if k not in ("results_dir", "cache_dir", "resume", "batch_size")}
         blob = json.dumps([model_key, suite_hash, fields], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:20]

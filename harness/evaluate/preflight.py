@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.errors import HarnessError
+from harness.evaluate.backends import check_backend
 from harness.evaluate.options import RunOptions
 from harness.prompts.fewshot import examples_room
 from harness.prompts.items import build_items
@@ -73,6 +74,7 @@ def preflight(options: RunOptions) -> Plan:
     problem."""
     resolved = options.with_preset()
     resolved.check()
+    check_backend(resolved.engine)
     suite = load_suite(resolved.suite)
     tasks = select_tasks(suite, resolved.tasks)
     check_generation_options(options, tasks)

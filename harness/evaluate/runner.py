@@ -7,19 +7,19 @@ import hashlib
 import json
 import resource
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import torch
 
 from harness import __version__
-from harness.cache.store import RequestCache, model_key
-from harness.engine.cached import CachedEngine
-from harness.engine.hf import HFEngine
-from harness.engine.loading import LoadOptions, load_model
+from harness.cache.cached_engine import CachedEngine
+from harness.cache.store import RequestCache
+from harness.engine.interface import Engine
 from harness.engine.types import ModelInfo
 from harness.errors import HarnessError
+from harness.evaluate.backends import open_engine
 from harness.evaluate.judging import judge_choices, judge_generations
 from harness.evaluate.options import RunOptions
 from harness.evaluate.preflight import preflight
@@ -31,7 +31,8 @@ from harness.evaluate.requests import (
     prompting,
 )
 from harness.evaluate.rundir import open_run_dir, release_run_dir
-from harness.prompts.items import build_items
+from harness.evaluate.window_check import TaskRequests, check_windows
+from harness.prompts.items import Item, build_items
 from harness.results.records import (
     CacheRecord,
     ModelRecord,
@@ -67,26 +68,50 @@ def template_sha(task: TaskDef) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def run_task(engine: CachedEngine, suite: Suite, task: TaskDef, style: PromptStyle,
-             decoding: Decoding, limit: int | None,
-             progress: Progress) -> tuple[TaskResult, list[Sample]]:
+@dataclass(frozen=True)
+class PlannedTask:
+    """One task's items and the requests they make, built before anything runs."""
+
+    task: TaskDef
+    items: list[Item]
+    requests: TaskRequests  # per item: its repeats (generation) or its choices
+    contexts: list[str]  # choice regimes: each item's model-facing context
+
+
+def plan_task(tokenizer: Any, suite: Suite, task: TaskDef, style: PromptStyle,
+              decoding: Decoding, limit: int | None) -> PlannedTask:
     pool = build_items(suite, task)
     items = pool[:limit] if limit else pool
+    if task.regime == "qa":
+        per_item = generation_requests(tokenizer, task, items, style, decoding, pool)
+        return PlannedTask(task, items, TaskRequests(task.name, per_item), [])
+    contexts, requests = choice_requests(tokenizer, task, items, style, pool)
+    flat = iter(requests)
+    grouped = [[next(flat) for _ in item.choices] for item in items]
+    return PlannedTask(task, items, TaskRequests(task.name, grouped), contexts)
+
+
+def run_task(engine: CachedEngine, planned: PlannedTask, style: PromptStyle,
+             overflow: list[int], progress: Progress) -> tuple[TaskResult, list[Sample]]:
+    task, items = planned.task, planned.items
     before = replace(engine.engine.stats)
     started = time.perf_counter()
+    per_item: list[list[Any]] = [list(group) for group in planned.requests.per_item]
+    flat = [request for group in per_item for request in group]
+    progress.start(task.name, len(flat))
     if task.regime == "qa":
-        per_item = generation_requests(engine.tokenizer, task, items, style, decoding, pool)
-        flat = [request for group in per_item for request in group]
-        progress.start(task.name, len(flat))
         outputs = iter(engine.generate(flat, progress.advance))
         grouped = [[next(outputs) for _ in group] for group in per_item]
         samples, primary, metrics = judge_generations(
             task, items, [group[0].prompt for group in per_item], grouped)
     else:
-        contexts, requests = choice_requests(engine.tokenizer, task, items, style, pool)
-        progress.start(task.name, len(requests))
-        results = engine.loglikelihood(requests, progress.advance)
-        samples, primary, metrics = judge_choices(items, contexts, results)
+        results = engine.loglikelihood(flat, progress.advance)
+        samples, primary, metrics = judge_choices(items, planned.contexts, results)
+    if any(overflow):
+        by_item = dict(zip((item.item_id for item in items), overflow, strict=True))
+        samples = [s.model_copy(update={"truncated_tokens": by_item.get(s.item_id, 0)})
+                   for s in samples]
+        metrics["truncated_items"] = float(sum(1 for o in overflow if o))
     seconds = time.perf_counter() - started
     tokens = engine.engine.stats.since(before)
     result = TaskResult(
@@ -109,12 +134,11 @@ def _settings(options: RunOptions, style: PromptStyle, info: ModelInfo) -> Setti
         seed=options.seed, repeats=options.repeats, max_new_tokens=options.max_new_tokens,
         max_thinking_tokens=options.max_thinking_tokens,
         max_answer_tokens=options.max_answer_tokens, batch_size=options.batch_size,
-        prefix_reuse=options.prefix_reuse, tune_kernels=options.tune_kernels,
-        limit=options.limit,
+        prefix_reuse=options.prefix_reuse, truncate=options.truncate, limit=options.limit,
         cache=options.cache_dir is not None,
     )
-    shaping = settings.model_dump(exclude={"batch_size", "prefix_reuse", "tune_kernels",
-                                           "cache", "limit", "prompt_config", "engine"})
+    shaping = settings.model_dump(exclude={"batch_size", "prefix_reuse", "cache", "limit",
+                                           "prompt_config", "engine"})
     blob = json.dumps([shaping, info.chat_template_sha], sort_keys=True)
     return settings.model_copy(update={"prompt_config": hashlib.sha256(blob.encode())
                                        .hexdigest()[:16]})
@@ -131,11 +155,6 @@ def new_record(options: RunOptions, suite: Suite, tasks: list[TaskDef], info: Mo
                           tasks=[t.name for t in tasks]),
         settings=_settings(options, style, info),
     )
-
-
-def _load(options: RunOptions) -> tuple[Any, Any, ModelInfo]:
-    return load_model(options.model, LoadOptions(options.device, options.dtype, options.revision,
-                                                 options.trust_remote_code))
 
 
 def abort_run(run_dir: Path, record: RunRecord, err: BaseException) -> None:
@@ -160,48 +179,57 @@ def finish_run(run_dir: Path, record: RunRecord, t0: float, device: str) -> None
 
 
 def run(options: RunOptions, progress: Progress | None = None) -> Path:
-    """Evaluate `options.model` on the suite; returns the run folder.
+    """Evaluate `options.model` on the suite with the backend `options.engine` names; returns
+    the run folder.
 
     An interrupted run (crash, kill -9, Ctrl-C) is resumed by the same command: it reuses the
     run folder and takes every request already computed from the request cache."""
-    if options.engine == "lm-eval":
-        from harness.interop.lmeval_run import run_with_lm_eval
-
-        return run_with_lm_eval(options, progress)
     plan = preflight(options)  # before the model loads
     options, suite, tasks = plan.options, plan.suite, plan.tasks
     progress = progress or SilentProgress()
     t0 = time.perf_counter()
-    model, tokenizer, info = _load(options)
+    backend = open_engine(options)
+    try:
+        return _evaluate(backend, options, suite, tasks, progress, t0)
+    finally:
+        backend.close()
+
+
+def _evaluate(backend: Engine, options: RunOptions, suite: Suite, tasks: list[TaskDef],
+              progress: Progress, t0: float) -> Path:
+    load_seconds = time.perf_counter() - t0
+    info = backend.info
+    style, decoding = prompting(options, backend.tokenizer, suite.config.system_prompt)
+    planned = [plan_task(backend.tokenizer, suite, task, style, decoding, options.limit)
+               for task in tasks]
+    overflow = check_windows(backend.tokenizer, info.context_length,
+                             [p.requests for p in planned], options.truncate)
     cache = RequestCache(options.cache_dir) if options.cache_dir else None
-    hf_engine = HFEngine(model, tokenizer, info, batch_size=options.batch_size,
-                         prefix_reuse=options.prefix_reuse, tune_kernels=options.tune_kernels)
-    load_seconds = time.perf_counter() - t0  # the engine's set-up too: a first kernel build
-    engine = CachedEngine(hf_engine, cache)
-    style, decoding = prompting(options, tokenizer, suite.config.system_prompt)
-    signature = options.signature(model_key(info), suite.content_hash)
+    engine = CachedEngine(backend, cache)
+    signature = options.signature(engine.model, suite.content_hash)
     run_dir, previous = open_run_dir(options.results_dir, options.model, suite.name, signature,
                                      resume=options.resume)
     record = new_record(options, suite, tasks, info, style, run_dir.name, signature)
     if previous is not None:
         record.started, record.resumed = previous.started, previous.resumed + 1
     record.load_seconds = round(load_seconds, 3)
+    record.backend = backend.describe()
     record.cache = CacheRecord(path=str(cache.path) if cache else None)
     write_run(run_dir, record)
     if info.device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats()
     samples: list[Sample] = []
     try:
-        for task in tasks:
+        for one in planned:
             try:
-                result, task_samples = run_task(engine, suite, task, style, decoding,
-                                                options.limit, progress)
+                result, task_samples = run_task(engine, one, style, overflow[one.task.name],
+                                                progress)
             except torch.OutOfMemoryError:
                 size = options.batch_size or "auto"
-                raise HarnessError(f"out of memory in task {task.name} (batch size {size}, "
+                raise HarnessError(f"out of memory in task {one.task.name} (batch size {size}, "
                                    f"device {info.device}); try a smaller --batch-size, e.g. "
                                    "--batch-size 1") from None
-            record.tasks[task.name] = result
+            record.tasks[one.task.name] = result
             samples.extend(task_samples)
             record.cache.hits, record.cache.computed = engine.counts.hits, engine.counts.computed
             write_samples(run_dir, samples)
@@ -210,13 +238,8 @@ def run(options: RunOptions, progress: Progress | None = None) -> Path:
         record.cache.hits, record.cache.computed = engine.counts.hits, engine.counts.computed
         abort_run(run_dir, record, err)
         raise
-    record.linear_kernels = hf_engine.kernels.summary()
-    kept = hf_engine.kernels.kept
-    record.choices_file = str(kept.path) if kept.path else None
-    record.choices_timed = len(kept.timed)
-    record.screened_head = hf_engine.head.used
-    record.fused_norms = hf_engine.norms.fused()
+    finally:
+        if cache:
+            cache.close()
     finish_run(run_dir, record, t0, info.device)
-    if cache:
-        cache.close()
     return run_dir

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 1
+# fields of runs written before the per-CPU kernel tuning was removed: read, then dropped
+RETIRED_RUN_FIELDS = ("linear_kernels", "choices_file", "choices_timed", "screened_head",
+                      "fused_norms")
 
 
 class _Record(BaseModel):
@@ -39,6 +42,7 @@ class Sample(_Record):
     prompt_tokens: int | None = None
     generated_tokens: int | None = None
     finish: str | None = None
+    truncated_tokens: int = 0  # prompt tokens cut to fit the context (--truncate)
     repeat: int | None = None  # sample index when --repeats > 1
     thinking_tokens: int | None = None
     answer_tokens: int | None = None
@@ -87,6 +91,8 @@ class ModelRecord(_Record):
     device_name: str
     trust_remote_code: bool
     chat_template_sha: str | None
+    context_length: int | None = None
+    quantization: str | None = None
 
 
 class SuiteRecord(_Record):
@@ -118,7 +124,7 @@ class Settings(_Record):
     max_answer_tokens: int | None = None
     batch_size: int | None
     prefix_reuse: bool
-    tune_kernels: bool = False  # CPU float32: few-row products chosen by timing
+    truncate: str | None = None  # over-long prompts: None (refused), "left" or "middle"
     limit: int | None
     cache: bool = True
     prompt_config: str = ""
@@ -131,6 +137,17 @@ class CacheRecord(_Record):
 
 
 class RunRecord(_Record):
+    @model_validator(mode="before")
+    @classmethod
+    def _retired(cls, data: Any) -> Any:
+        """Older run.json files stay readable: fields the harness no longer writes go."""
+        if isinstance(data, dict) and any(k in data for k in RETIRED_RUN_FIELDS):
+            data = {k: v for k, v in data.items() if k not in RETIRED_RUN_FIELDS}
+        if isinstance(data, dict) and isinstance(data.get("settings"), dict):
+            data = {**data, "settings": {k: v for k, v in data["settings"].items()
+                                         if k != "tune_kernels"}}
+        return data
+
     schema_version: int = SCHEMA_VERSION
     run_id: str
     status: Literal["running", "complete", "failed", "interrupted"]
@@ -147,11 +164,6 @@ class RunRecord(_Record):
     total_seconds: float = 0.0
     peak_rss_mb: float = 0.0
     peak_gpu_mb: float | None = None
-    linear_kernels: dict[str, str] = Field(default_factory=dict)  # 'rows x out x in' -> product
-    choices_file: str | None = None  # where this machine keeps what timing chose (choices.py)
-    choices_timed: int = 0  # choices this run made by timing; the others were read back
-    screened_head: bool | None = None  # greedy steps screened the head in int8 (None: never applied)
-    fused_norms: int = 0  # RMSNorm layers that ran fused (norms.py: the compiled kernel, within
-    # float32 rounding of their own forward on their first call, or bit-equal F.rms_norm)
+    backend: dict[str, Any] = Field(default_factory=dict)  # what the engine says of itself
     cache: CacheRecord = Field(default_factory=CacheRecord)
     resumed: int = 0  # times this run was resumed after an interruption

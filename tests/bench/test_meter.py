@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import multiprocessing
+
 import pytest
 import torch
 from transformers import Exaone4ForCausalLM
 
 from harness.bench.engines import ForwardMeter, Measurement
+from harness.bench.load import busy_load
 from harness.bench.run import Ceiling, RegimeResult, median_pair, report
-from harness.engine.kv import new_cache
+from harness.engine.hf.kv import new_cache
 from harness.refmodels.configs import exaone4_config
 
 
@@ -57,27 +60,22 @@ def test_printout_says_when_regimes_are_missing() -> None:
     assert "Partial" not in both
 
 
-def test_printout_names_the_products_our_decode_steps_ran() -> None:
+def test_printout_says_when_cores_were_kept_busy() -> None:
     meta = {"shape": "tiny", "parameters": 1e6, "dtype": "float32", "device": "cpu",
             "batch_size": 8, "torch": torch.__version__, "weights_bytes": 4e6}
     result = _result("closed_qa", (5.0, 10.0), (4.0, 6.0))
-    result.ours.kernels.update({"8x64x32": "onednn", "8x32x32": "mkl", "3x64x32": "mkl",
-                                "21x64x32": "weight-first", "5x32x32": "mkl"})
-    result.ours.kernels_timed = 2
-    text = report([result, _result("mc", (1.0, 3.0), (0.0, 0.0))], meta)
-    assert ("- closed_qa: 8x64x32 onednn, 8x32x32 mkl; other row counts: mkl 2, "
-            "weight-first 1 (2 of 5 timed in this run, the others read back)") in text.splitlines()
-    assert "- mc" not in text  # chose nothing: not listed
-    fewer = _result("open_qa", (5.0, 10.0), (4.0, 6.0))  # 4 items: steps of 4 rows
-    fewer.ours.kernels.update({"4x64x32": "onednn", "2x64x32": "mkl", "12x64x32": "mkl"})
-    assert ("- open_qa: 4x64x32 onednn; other row counts: mkl 2 (0 of 3 timed in this run, "
-            "the others read back)" in report([fewer], meta).splitlines())
-    prompts = _result("mc", (1.0, 3.0), (0.0, 0.0))  # prompt passes only: no decode steps
-    prompts.ours.kernels.update({"65+x64x32": "onednn", "65+x32x32": "mkl"})
-    assert ("- mc: none; prompt passes: 65+x64x32 onednn, 65+x32x32 mkl (0 of 2 timed in "
-            "this run, the others read back)" in report([prompts], meta).splitlines())
-    off = report([result], {**meta, "tune_kernels": False})
-    assert "Ours ran MKL's F.linear throughout (--no-tune-kernels)." in off
+    assert "kept busy" not in report([result], meta).splitlines()[0]
+    assert "1 core(s) kept busy" in report([result], {**meta, "busy_cores": 1}).splitlines()[0]
+
+
+def test_busy_load_runs_its_processes_and_stops_them() -> None:
+    with busy_load(1, limit_s=30) as started:
+        assert started == 1
+        busy = [p for p in multiprocessing.active_children() if p.is_alive()]
+        assert busy
+    assert not [p for p in busy if p.is_alive()]
+    with busy_load(0) as none:
+        assert none == 0
 
 
 def test_with_several_pairs_the_median_pair_is_kept_and_the_range_printed() -> None:

@@ -7,8 +7,8 @@ import torch
 import transformers.integrations.sdpa_attention as sdpa_module
 from transformers import Exaone4ForCausalLM
 
-from harness.engine.attention import GROUPED_SDPA, use_grouped_sdpa
-from harness.engine.kv import new_cache
+from harness.engine.hf.attention import GROUPED_SDPA, use_grouped_sdpa
+from harness.engine.hf.kv import new_cache
 from harness.refmodels.configs import exaone4_config
 
 

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-import harness.engine.batching as batching
-from harness.engine.batching import bytes_per_token, rows_per_batch
+import harness.engine.hf.batching as batching
+from harness.engine.hf.batching import bytes_per_token, rows_per_batch
 from harness.engine.types import ModelInfo
 
 CONFIG = SimpleNamespace(hidden_size=128, num_hidden_layers=2, num_attention_heads=4,

@@ -10,13 +10,11 @@ from pathlib import Path
 import pytest
 
 from harness.bench.workload import spread_items
-from harness.engine import hf
-from harness.engine.choices import Choices
-from harness.engine.head_screen import HeadScreen
 from harness.engine.hf import HFEngine
-from harness.engine.kv import RowWriter
+from harness.engine.hf import passes as hf_passes
+from harness.engine.hf.kv import RowWriter
+from harness.engine.hf.prefix import group_by_prefix
 from harness.engine.loading import LoadOptions, load_model
-from harness.engine.prefix import group_by_prefix
 from harness.errors import HarnessError
 from harness.evaluate.requests import Decoding, PromptStyle, choice_requests, generation_requests
 from harness.prompts.items import build_items
@@ -36,8 +34,7 @@ def test_prefix_reuse_and_batch_size_do_not_change_logliks(loaded, suite, task) 
     model, tok, info = loaded
     items = build_items(suite, suite.task(task), limit=12)
     _, requests = choice_requests(tok, suite.task(task), items, _style(tok))
-    plain_engine = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False,
-                            tune_kernels=False)  # MKL's F.linear: the fast paths' products too
+    plain_engine = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False)
     plain = plain_engine.loglikelihood(requests)
     scored = sum(r.continuation_tokens for r in plain)  # one logits row each, at least
     assert scored <= plain_engine.stats.logit_rows <= plain_engine.stats.computed_tokens
@@ -51,27 +48,18 @@ def test_prefix_reuse_and_batch_size_do_not_change_logliks(loaded, suite, task) 
 
 
 @pytest.mark.parametrize("task", ["closed_qa", "open_qa"])
-def test_prefix_reuse_keeps_greedy_text(loaded, suite, task, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_prefix_reuse_keeps_greedy_text(loaded, suite, task) -> None:  # type: ignore[no-untyped-def]
     model, tok, info = loaded
-    # the int8 head screen runs whatever it times (on a head this small it can go either way),
-    # timed anew (not read back from the machine's choices)
-    monkeypatch.setattr(HeadScreen, "_time", staticmethod(lambda screen: True))
-    monkeypatch.setattr(Choices, "for_machine", classmethod(lambda cls: cls()))
     items = build_items(suite, suite.task(task), limit=10)
     requests = [g[0] for g in generation_requests(tok, suite.task(task), items, _style(tok),
                                                   Decoding())]
-    plain_engine = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False,
-                            tune_kernels=False, screen_head=False)
+    plain_engine = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False)
     plain = plain_engine.generate(requests)
     # one logits row per new token: the prompt pass gives the first, each step the next
     assert plain_engine.stats.logit_rows == sum(r.generated_tokens for r in plain)
     fast_engine = HFEngine(model, tok, info, batch_size=4, prefix_reuse=True)
     fast = fast_engine.generate(requests)
     assert [r.text for r in plain] == [r.text for r in fast]
-    assert not plain_engine.kernels.chosen
-    assert fast_engine.kernels.chosen  # decode steps ran the products chosen by timing
-    # greedy steps screened the head, which the model returned as its logits untouched
-    assert fast_engine.head.used is True and plain_engine.head.used is None
     assert [r.generated_tokens for r in plain] == [r.generated_tokens for r in fast]
     if task == "open_qa":
         assert fast_engine.stats.tokens_saved > 1000
@@ -145,8 +133,8 @@ def test_long_unshared_prompts_run_their_own_prefix_pass(loaded, suite) -> None:
     plain = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False).generate(requests)
     engine = HFEngine(model, tok, info, batch_size=4, prefix_reuse=True)
     passes: list[list[int]] = []
-    run_prefixes = engine._prefixes
-    engine._prefixes = lambda prefixes, **kw: passes.append(  # type: ignore[method-assign]
+    run_prefixes = engine.passes.prefixes
+    engine.passes.prefixes = lambda prefixes, **kw: passes.append(  # type: ignore[method-assign]
         [len(p) for p in prefixes]) or run_prefixes(prefixes, **kw)
     fast = engine.generate(requests)
     assert [r.text for r in plain] == [r.text for r in fast]
@@ -170,16 +158,16 @@ def test_documents_of_different_lengths_run_unpadded_on_cpu(loaded, suite, monke
     lone_rows: list[int] = []  # prefixes that were to run one pass each
     writers: list[int] = []  # passes whose cache layers all wrote rows of a shared cache
     for lone in (True, False):
-        monkeypatch.setattr(hf, "LONE_PASS_MIN", 256 if lone else 10**9)
+        monkeypatch.setattr(hf_passes, "LONE_PASS_MIN", 256 if lone else 10**9)
         engine = HFEngine(model, tok, info, batch_size=8, prefix_reuse=True)
-        decide = engine._lone_prefixes
+        decide = engine.passes.lone_prefixes
 
         def counted(prefixes, cache, decide=decide):  # type: ignore[no-untyped-def]
             alone = decide(prefixes, cache)
             if alone:
                 lone_rows.append(len(prefixes))
             return alone
-        monkeypatch.setattr(engine, "_lone_prefixes", counted)
+        monkeypatch.setattr(engine.passes, "lone_prefixes", counted)
         runs[lone] = []
 
         def seen(_m, _a, kw, passes=runs[lone]):  # type: ignore[no-untyped-def]
@@ -215,7 +203,7 @@ def test_a_batch_s_prefix_caches_are_freed_before_the_next_batch_s_prefix_pass(
     else:
         _, requests = choice_requests(tok, suite.task(task), items, _style(tok))
     engine = HFEngine(model, tok, info, batch_size=2, prefix_reuse=True)
-    computed = engine._prefixes
+    computed = engine.passes.prefixes
     earlier: list[weakref.ref] = []  # type: ignore[type-arg]
 
     def prefixes(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -223,7 +211,7 @@ def test_a_batch_s_prefix_caches_are_freed_before_the_next_batch_s_prefix_pass(
         prefix = computed(*args, **kwargs)
         earlier.append(weakref.ref(prefix))
         return prefix
-    monkeypatch.setattr(engine, "_prefixes", prefixes)
+    monkeypatch.setattr(engine.passes, "prefixes", prefixes)
     if task == "open_qa":
         engine.generate(requests)
     else:
@@ -240,7 +228,7 @@ def test_the_first_pass_after_the_documents_continues_their_cache_in_place(
     _, requests = choice_requests(tok, suite.task("mc_open"), spread_items(suite, "mc_open", 8),
                                   _style(tok))
     engine = HFEngine(model, tok, info, batch_size=8, prefix_reuse=True)
-    prefixes, gather = engine._prefixes, engine._gather
+    prefixes, gather = engine.passes.prefixes, engine.passes.gather
     firsts: list[bool | None] = []  # per batch: whether its first pass read the cache in place
 
     def on_prefixes(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -252,8 +240,8 @@ def test_the_first_pass_after_the_documents_continues_their_cache_in_place(
         if firsts and firsts[-1] is None:
             firsts[-1] = fresh.layers[0].keys.data_ptr() == cache.layers[0].keys.data_ptr()
         return fresh
-    monkeypatch.setattr(engine, "_prefixes", on_prefixes)
-    monkeypatch.setattr(engine, "_gather", on_gather)
+    monkeypatch.setattr(engine.passes, "prefixes", on_prefixes)
+    monkeypatch.setattr(engine.passes, "gather", on_gather)
     plain = HFEngine(model, tok, info, batch_size=8, prefix_reuse=False).loglikelihood(requests)
     results = engine.loglikelihood(requests)
     assert firsts and all(firsts)
@@ -277,15 +265,15 @@ def test_off_a_cpu_documents_of_any_length_share_a_batch_and_its_decode_steps(
     batches: dict[bool, int] = {}
     for pad_splits in (True, False):
         engine = HFEngine(model, tok, info, batch_size=8, prefix_reuse=True)
-        assert engine.pad_splits  # the default on a CPU
-        engine.pad_splits = pad_splits
-        prefixes = engine._prefixes
+        assert engine.passes.pad_splits  # the default on a CPU
+        engine.passes.pad_splits = pad_splits
+        prefixes = engine.passes.prefixes
         batches[pad_splits] = 0
 
         def counted(*args, prefixes=prefixes, pad_splits=pad_splits, **kwargs):  # type: ignore[no-untyped-def]
             batches[pad_splits] += 1
             return prefixes(*args, **kwargs)
-        monkeypatch.setattr(engine, "_prefixes", counted)
+        monkeypatch.setattr(engine.passes, "prefixes", counted)
         steps[pad_splits] = 0
 
         def seen(_m, _a, kw, pad_splits=pad_splits):  # type: ignore[no-untyped-def]

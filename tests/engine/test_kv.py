@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from harness.engine.kv import ReservedLayer, RowWriter
+from harness.engine.hf.kv import ReservedLayer, RowWriter
 
 
 def test_reserved_layer_grows_in_place() -> None:

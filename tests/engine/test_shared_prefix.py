@@ -11,11 +11,12 @@ import torch
 
 from harness.bench.dispatches import Dispatches
 from harness.bench.workload import spread_items
-from harness.engine import shared_prefix
-from harness.engine.attention import PrefixSplitUnsupported, grouped_sdpa
+from harness.engine.hf import shared_prefix
 from harness.engine.hf import HFEngine
+from harness.engine.hf.attention import PrefixSplitUnsupported, grouped_sdpa
+from harness.engine.hf.generation import Generator
+from harness.engine.hf.shared_prefix import SharedPrefix, shared_prefix_attention
 from harness.engine.loading import LoadOptions, load_model
-from harness.engine.shared_prefix import SharedPrefix, shared_prefix_attention
 from harness.engine.types import GenRequest
 from harness.evaluate.requests import Decoding, PromptStyle, generation_requests
 from harness.prompts.items import build_items
@@ -128,10 +129,10 @@ def test_rows_read_the_document_in_place(loaded, suite, monkeypatch, form, limit
     monkeypatch.setattr(shared_prefix, "per_group_step", getattr(shared_prefix, form))
     requests = _open_book(loaded, suite, limit)
     copying = HFEngine(model, tok, info, batch_size=batch)
-    copying.split_prefix = False  # each row starts from its own copy of the document
+    copying.passes.split_prefix = False  # each row starts from its own copy of the document
     expected = copying.generate(requests)
     starts: list[tuple[int, int]] = []
-    start = HFEngine._start
+    start = Generator.start
 
     def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         running = start(self, *args, **kwargs)
@@ -139,9 +140,9 @@ def test_rows_read_the_document_in_place(loaded, suite, monkeypatch, form, limit
         starts.append((running.cache.get_seq_length(), min(running.shared.lengths)))
         return running
 
-    monkeypatch.setattr(HFEngine, "_start", spy)
+    monkeypatch.setattr(Generator, "start", spy)
     engine = HFEngine(model, tok, info, batch_size=batch)
-    assert engine.split_prefix
+    assert engine.passes.split_prefix
     got = engine.generate(requests)
     assert [r.text for r in got] == [r.text for r in expected]
     assert starts and all(own < document for own, document in starts)  # rows hold no copy
@@ -154,9 +155,9 @@ def test_a_model_whose_attention_never_sees_the_prefix_falls_back(memorizer_mode
     requests = _open_book((model, tok, info), suite)
     plain = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False).generate(requests)
     engine = HFEngine(model, tok, info, batch_size=4)
-    engine.split_prefix = True
+    engine.passes.split_prefix = True
     assert [r.text for r in engine.generate(requests)] == [r.text for r in plain]
-    assert not engine.split_prefix
+    assert not engine.passes.split_prefix
 
 
 def test_options_the_split_does_not_implement_are_refused() -> None:
@@ -181,14 +182,14 @@ def test_a_short_shared_instruction_is_copied_not_split(loaded, suite, monkeypat
                                                   Decoding())]
     plain = HFEngine(model, tok, info, batch_size=1, prefix_reuse=False).generate(requests)
     shared: list[object] = []
-    start = HFEngine._start
+    start = Generator.start
 
     def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         running = start(self, *args, **kwargs)
         shared.append(running.shared)
         return running
 
-    monkeypatch.setattr(HFEngine, "_start", spy)
+    monkeypatch.setattr(Generator, "start", spy)
     engine = HFEngine(model, tok, info, batch_size=4)
     assert [r.text for r in engine.generate(requests)] == [r.text for r in plain]
     assert engine.stats.tokens_saved > 0 and shared and all(s is None for s in shared)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-import harness.engine.hf as hf
-import harness.engine.packed as packed
+import harness.engine.hf.loglik as hf
+import harness.engine.hf.packed as packed
 from harness.engine.hf import HFEngine
+from harness.engine.hf.packed import packed_inputs, score_pieces
+from harness.engine.hf.spread import pack_even, pack_rows
+from harness.engine.hf.trie import Path, Piece, pack
 from harness.engine.loading import LoadOptions, load_model
-from harness.engine.packed import packed_inputs, score_pieces
-from harness.engine.spread import pack_even, pack_rows
-from harness.engine.trie import Path, Piece, pack
 from harness.engine.types import LoglikRequest
 from harness.evaluate.requests import PromptStyle, choice_requests
 from harness.prompts.items import build_items

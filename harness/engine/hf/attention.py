@@ -18,7 +18,7 @@ from transformers import AttentionInterface, AttentionMaskInterface
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.masking_utils import sdpa_mask
 
-from harness.engine.shared_prefix import SharedPrefix, shared_prefix_attention, stacked_sdpa
+from harness.engine.hf.shared_prefix import SharedPrefix, shared_prefix_attention, stacked_sdpa
 
 GROUPED_SDPA = "fact_harness_sdpa"
 UNSPLITTABLE = ("position_bias", "s_aux", "softcap", "sliding_window")

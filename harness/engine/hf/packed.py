@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
-from harness.engine.trie import Piece
+from harness.engine.hf.trie import Piece
 from harness.engine.types import LoglikResult
 
 SCORE_CHUNK_ELEMENTS = 1 << 20  # CPU: score this many logits at a time (they stay in cache)

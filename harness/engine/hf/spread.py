@@ -9,8 +9,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from harness.engine.prefix import group_by_prefix
-from harness.engine.trie import Path, Piece, pack
+from harness.engine.hf.prefix import group_by_prefix
+from harness.engine.hf.trie import Path, Piece, pack
 
 REFINE_ROUNDS = 64  # most moves/swaps tried on the fullest row after the greedy spread
 REFINE_PARTNERS = 8  # the rows (least loaded first) a move or swap may go to

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from harness.cache.store import RequestCache, model_key, request_key
-from harness.engine.hf import HFEngine, Progress
+from harness.engine.interface import Engine, Progress
 from harness.engine.types import GenRequest, GenResult, LoglikRequest, LoglikResult
 
 R = TypeVar("R", GenResult, LoglikResult)
@@ -20,12 +20,12 @@ class CacheStats:
 
 
 class CachedEngine:
-    """Same calls as HFEngine; `cache=None` computes everything (--no-cache)."""
+    """Same calls as the engine it wraps; `cache=None` computes everything (--no-cache)."""
 
-    def __init__(self, engine: HFEngine, cache: RequestCache | None) -> None:
+    def __init__(self, engine: Engine, cache: RequestCache | None) -> None:
         self.engine = engine
         self.cache = cache
-        self.model = model_key(engine.info)
+        self.model = model_key(engine.info, engine.name)
         self.counts = CacheStats()
 
     @property

@@ -8,9 +8,9 @@ from typing import Any
 
 import torch
 
-from harness.engine.decode import RowDecoder
-from harness.engine.kv import assign, growable
-from harness.engine.shared_prefix import SharedPrefix
+from harness.engine.hf.decode import RowDecoder
+from harness.engine.hf.kv import assign, growable
+from harness.engine.hf.shared_prefix import SharedPrefix
 
 
 def can_merge(cache: Any) -> bool:
