@@ -33,9 +33,11 @@ def open_lm_eval(options: RunOptions) -> Engine:
     from harness.engine.lmeval import LmEvalEngine, require_lm_eval
 
     require_lm_eval()  # before the model loads
-    if options.max_thinking_tokens is not None:
-        raise HarnessError("--max-thinking-tokens: lm-eval cannot close a thinking block at a "
-                           "budget; use --engine hf")
+    for value, name in ((options.max_thinking_tokens, "--max-thinking-tokens"),
+                        (options.max_answer_tokens, "--max-answer-tokens")):
+        if value is not None:
+            raise HarnessError(f"{name}: lm-eval cannot close a thinking block at a budget; "
+                               "use --engine hf")
     if options.truncate is not None:
         raise HarnessError(f"--truncate {options.truncate}: lm-eval cuts over-long prompts "
                            "its own way; use --engine hf")

@@ -24,7 +24,7 @@ def info() -> ModelInfo:
 
 def test_plain_rows_count_their_attention_scores(monkeypatch: pytest.MonkeyPatch,
                                                   info: ModelInfo) -> None:
-    monkeypatch.setattr(batching, "memory_budget", lambda device: 2_000_000_000)
+    monkeypatch.setattr(batching, "memory_budget", lambda device, weights=0: 2_000_000_000)
     base = (2 * 2 * 2 * 32 + 6 * 128 + 3 * 256) * 4
     assert bytes_per_token(CONFIG, 4) == base
     assert bytes_per_token(CONFIG, 4, attended=1400) == base + 4 * 1400 * 4
@@ -33,3 +33,18 @@ def test_plain_rows_count_their_attention_scores(monkeypatch: pytest.MonkeyPatch
     assert plain == 2_000_000_000 // (1400 * (base + 4 * 1400 * 4)) == 48
     assert after_prefix == batching.AUTO_MAX_ROWS > plain
     assert rows_per_batch(CONFIG, 1400, info, 3, plain=True) == 3  # a fixed size is kept
+
+
+def test_kept_logits_count_per_row(monkeypatch: pytest.MonkeyPatch, info: ModelInfo) -> None:
+    monkeypatch.setattr(batching, "memory_budget", lambda device, weights=0: 1_000_000_000)
+    config = SimpleNamespace(**vars(CONFIG), vocab_size=102400)
+    base = (2 * 2 * 2 * 32 + 6 * 128 + 3 * 256) * 4
+    with_logits = rows_per_batch(config, 100, info, None, logits=64)
+    assert with_logits == 1_000_000_000 // (100 * base + 64 * 102400 * 4) == 37
+    assert rows_per_batch(config, 100, info, None) == batching.AUTO_MAX_ROWS
+
+
+def test_a_cpu_budget_is_a_share_of_the_weights_within_the_available_ram() -> None:
+    available = batching.memory_budget("cpu")
+    assert batching.memory_budget("cpu", 10 * 2**30) == min(available, 2 * 2**30)
+    assert batching.memory_budget("cpu", 2**20) == min(available, batching.CPU_MIN_BUDGET)

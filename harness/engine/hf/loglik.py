@@ -76,7 +76,7 @@ class LoglikScorer:
         group reads the prefix cache as it is (no copy); rounds split by the row limit.
         Without a prefix, tries spread evenly over the rows of as few passes as fit
         (`pack_rows`), or without tries (no custom masks) each path is a row, longest first."""
-        limit_of = self.passes.rows_limit
+        limit_of = partial(self.passes.rows_limit, logits=PIECE_SCORED)  # kept per row, at most
         if not batch.prefix_lens and share:
             return [[(0, piece) for piece in chunk] for chunk in pack_rows(
                 paths[0], PIECE_NODES, PIECE_SCORED, partial(limit_of, plain=True))]

@@ -59,8 +59,9 @@ class Passes:
         # group lets all their rows share decode steps (fewer steps, each bound by launches).
         self.pad_splits = info.device == "cpu"
 
-    def rows_limit(self, tokens: int, plain: bool = False) -> int:
-        return rows_per_batch(self.model.config, tokens, self.info, self.batch_size, plain)
+    def rows_limit(self, tokens: int, plain: bool = False, logits: int = 0) -> int:
+        return rows_per_batch(self.model.config, tokens, self.info, self.batch_size, plain,
+                              logits)
 
     def prefixes(self, prefixes: Sequence[list[int]], reserve: int = 0) -> Prefix:
         """Run several groups' shared prefixes in one forward pass, right-padded: a causal
