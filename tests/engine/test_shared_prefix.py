@@ -11,8 +11,7 @@ import torch
 
 from harness.bench.dispatches import Dispatches
 from harness.bench.workload import spread_items
-from harness.engine.hf import shared_prefix
-from harness.engine.hf import HFEngine
+from harness.engine.hf import HFEngine, shared_prefix
 from harness.engine.hf.attention import PrefixSplitUnsupported, grouped_sdpa
 from harness.engine.hf.generation import Generator
 from harness.engine.hf.shared_prefix import SharedPrefix, shared_prefix_attention
