@@ -38,7 +38,7 @@ _LAW_YEAR_PATTERNS = (
     re.compile(r"^\s*(?:the\s+)?[12]\d{3}\s+", re.IGNORECASE),
 )
 _SECTION_EN = re.compile(r"(?:section|sec\.?|article|art\.?|§)\s*(\d+)", re.IGNORECASE)
-_SECTION_KO = re.compile(r"(?:제\s*)?(\d+)\s*조(?!원)")
+_SECTION_KO = re.compile(r"(?:제\s*)?(?<!\d)(\d+)\s*조(?!원)")
 _YEAR = re.compile(r"(?<!\d)([12]\d{3})(?!\d)")
 
 

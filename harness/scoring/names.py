@@ -97,12 +97,16 @@ def allowed_joins(pieces: Sequence[str]) -> set[str]:
 
 def _partition(run: Sequence[str], allowed: set[str]) -> bool:
     """Can `run` be cut into consecutive groups that each spell an allowed piece?"""
+    longest = max((len(a) for a in allowed), default=0) + 8  # room for Korean particles
     ok = [True] + [False] * len(run)
     for i in range(len(run)):
         if not ok[i]:
             continue
+        joined = ""
         for j in range(i + 1, len(run) + 1):
-            joined = "".join(run[i:j])
+            joined += run[j - 1]
+            if len(joined) > longest:
+                break
             if joined in allowed or any(split_korean_suffix(joined, a) for a in allowed):
                 ok[j] = True
     return ok[-1]

@@ -2,8 +2,10 @@
 (required), `aliases`, `answer_type`, `question`, `id` (optional).
 
 A malformed line becomes one error "PATH:LINE: field: problem" and the other lines are still
-scored. An absent or unknown `answer_type` is inferred from the answer. Rows sharing an `id` form
-one bootstrap cluster; a row without an id is its own cluster (its line number).
+scored; a file with no line at all is an error ("no predictions"). A UTF-8 byte order mark on
+line 1 is ignored. An absent or unknown `answer_type` is inferred from the answer. Rows sharing
+an `id` (a string or an integer, never a boolean) form one bootstrap cluster; a row without an id
+is its own cluster (its line number).
 """
 
 from __future__ import annotations
@@ -79,8 +81,10 @@ def _judge_row(obj: dict[str, Any]) -> Judgement:
     if answer_type is not None and not isinstance(answer_type, str):
         raise _LineError("answer_type", f"expected a string, got {type(answer_type).__name__}")
     _string(obj, "question", required=False)
-    if obj.get("id") is not None and not isinstance(obj["id"], (str, int)):
-        raise _LineError("id", f"expected a string or integer, got {type(obj['id']).__name__}")
+    identifier = obj.get("id")
+    if identifier is not None and (isinstance(identifier, bool)
+                                   or not isinstance(identifier, (str, int))):
+        raise _LineError("id", f"expected a string or integer, got {type(identifier).__name__}")
     return judge(prediction, answer, aliases, answer_type)
 
 
@@ -98,7 +102,7 @@ def score_predictions_file(path: Path) -> ScoredFile:
     clusters: list[str] = []
     for number, raw in enumerate(data.splitlines(), start=1):
         try:
-            line = raw.decode("utf-8")
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError:
             scored.errors.append(f"{path}:{number}: encoding: not valid UTF-8")
             continue
@@ -119,5 +123,8 @@ def score_predictions_file(path: Path) -> ScoredFile:
         })
         has_id = obj.get("id") is not None
         clusters.append(f"id:{obj['id']}" if has_id else f"line:{number}")
+    if not scored.rows and not scored.errors:
+        raise HarnessError(f"{path}: no predictions (the file holds no JSON lines; expected one "
+                           "object a line with `prediction` and `answer`)")
     scored.summary = generation_summary(scored.judgements, clusters)
     return scored

@@ -88,3 +88,23 @@ def test_help_explains(app: typer.Typer) -> None:
     for words in ("PREDICTIONS", "not_attempted", "aliases", "answer_type", "--format",
                   "jsonl", "95%", "exits with status 2"):
         assert words in result.stdout, words
+
+
+def test_empty_file_says_no_predictions_exit_2(app: typer.Typer, tmp_path: Path) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_text("")
+    for fmt in ("jsonl", "json", "md"):
+        result = CliRunner().invoke(app, ["score", str(path), "--format", fmt])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(f"error: {path}: no predictions")
+        assert result.stdout == ""
+
+
+def test_bom_and_boolean_id(app: typer.Typer, tmp_path: Path) -> None:
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"id": "a", "prediction": "Seoul", "answer": "Seoul"}\n'
+                     b'{"id": true, "prediction": "Seoul", "answer": "Seoul"}\n')
+    result = CliRunner().invoke(app, ["score", str(path)])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout.strip())["verdict"] == "correct"
+    assert result.stderr.strip() == f"{path}:2: id: expected a string or integer, got bool"
