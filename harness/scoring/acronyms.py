@@ -29,14 +29,18 @@ _MIN_HEAD_WORDS = 2
 
 
 def acronyms(name: str) -> set[str]:
-    """Initials of the content words of `name`, with and without a trailing place word."""
-    words = [w for w in _WORD.findall(unify(name)) if w.lower() not in _STOP]
-    if len(words) < 2:
-        return set()
-    initials = "".join(w[0] for w in words).lower()
-    out = {initials}
-    if words[-1].lower() in _PLACE_WORDS and len(initials) > 2:
-        out.add(initials[:-1])
+    """Initials of the content words of `name`, with and without a trailing place word, and
+    with "of" kept ("MOTIE" for "Ministry of Trade, Industry and Energy")."""
+    all_words = _WORD.findall(unify(name))
+    out: set[str] = set()
+    for keep in (frozenset(), frozenset({"of"})):
+        words = [w for w in all_words if w.lower() not in _STOP or w.lower() in keep]
+        if len(words) < 2:
+            continue
+        initials = "".join(w[0] for w in words).lower()
+        out.add(initials)
+        if words[-1].lower() in _PLACE_WORDS and len(initials) > 2:
+            out.add(initials[:-1])
     return out
 
 

@@ -12,11 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness.answer_types import AnswerType
-from harness.scoring import Verdict, judge, score_predictions_file
+from harness.scoring import GoldContext, Verdict, judge, score_predictions_file
 from harness.scoring.extract import MAX_ANSWER_CHARS, extract_answer
 from harness.scoring.quantities import extract_quantities
 
 TIME_BOUND_S = 2.0
+# Every relaxation on: romanization (Hangul answer), year from the question, excluded answers.
+CONTEXT = GoldContext(question="In July 2025, who?", answer_ko="여한구", as_of="2025-07-15",
+                      excluded=("Yeo Han-kyu", "Center for Strategic and International Studies"))
 GOLDS = [("25 percent", AnswerType.PERCENT), ("Aug. 1", AnswerType.DATE),
          ("32 billion", AnswerType.NUMBER), ("Yeo Han-koo", AnswerType.PERSON),
          ("steel and aluminum", AnswerType.PHRASE), ("Section 232", AnswerType.LAW),
@@ -28,7 +31,7 @@ PIECES = ["9", "1,000,", "0.", "12 ", "Kim ", "a third ", "Mr. ", "**", "25% or 
 
 def _timed_judge(prediction: str, gold: str, kind: AnswerType) -> float:
     start = time.perf_counter()
-    result = judge(prediction, gold, [], kind, first_line=False)
+    result = judge(prediction, gold, [], kind, first_line=False, context=CONTEXT)
     elapsed = time.perf_counter() - start
     assert result.verdict in set(Verdict)
     return elapsed
