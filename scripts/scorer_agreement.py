@@ -18,9 +18,14 @@ come from tasks/kr-news-2025-07/facts, as in a run).
 - lm-eval on extracted: the same metric on our extracted answer, to separate what extraction
   and what normalization contribute.
 
-Exits 1 if our three-way agreement on any set is below 0.97, or if a distractor is accepted.
+A third set, tests/scoring/holdout_set.jsonl (36 answers written after the rules and never
+tuned on), is reported without the threshold.
 
-Usage: python scripts/scorer_agreement.py [--cases PATH ...] [--threshold 0.97]
+Exits 1 if our three-way agreement on a --cases set is below 0.97, or if a seed distractor is
+judged correct.
+
+Usage: python scripts/scorer_agreement.py [--cases PATH ...] [--report-only PATH ...]
+       [--threshold 0.97]
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ from harness.scoring import GoldContext, Verdict, judge  # noqa: E402
 FACTS_DIR = ROOT / "tasks" / "kr-news-2025-07" / "facts"
 DEFAULT_SETS = (ROOT / "tests" / "scoring" / "cases.jsonl",
                 ROOT / "tests" / "scoring" / "agreement_set.jsonl")
+# Written after the rules and never tuned on: reported, not held to the threshold.
+DEFAULT_REPORT_ONLY = (ROOT / "tests" / "scoring" / "holdout_set.jsonl",)
 
 COLUMNS = ("ours", "ours (binary)", "lm-eval EM", "lm-eval EM on extracted")
 
@@ -165,11 +172,14 @@ def render(table: dict[str, dict[str, float]]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=Path, nargs="+", default=list(DEFAULT_SETS))
+    parser.add_argument("--report-only", type=Path, nargs="*", default=list(DEFAULT_REPORT_ONLY),
+                        help="sets reported without the threshold (default: the holdout set)")
     parser.add_argument("--threshold", type=float, default=0.97)
     args = parser.parse_args(argv)
     facts = load_facts()
     status = 0
-    for path in args.cases:
+    for path in [*args.cases, *args.report_only]:
+        held = path not in args.report_only
         cases = [resolve_case(json.loads(line), facts)
                  for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         rows = agreement_rows(cases)
@@ -181,7 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  disagree {row['id']}: expected {row['expected']}, "
                       f"got {row['verdict']} by {row['rule']}")
         ours = table["overall"]["ours"]
-        if ours < args.threshold:
+        if not held:
+            print(f"reported only: our agreement {ours:.3f}")
+        elif ours < args.threshold:
             print(f"FAIL: our agreement {ours:.3f} is below {args.threshold}", file=sys.stderr)
             status = 1
         else:

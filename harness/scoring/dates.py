@@ -45,7 +45,7 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(
         rf"\b{_WEEKDAY}(?:the\s+)?{_DAY}\s+(?:of\s+)?(?P<mon>{_MON})\b\.?(?:,?\s+{_YEAR}\b)?"
     ),
-    re.compile(rf"\b(?P<mon>{_MON})\.?,?\s+{_YEAR}\b"),
+    re.compile(rf"\b(?P<mon>{_MON})\.?,?\s+(?:of\s+)?{_YEAR}\b"),
     re.compile(
         r"(?<!\d)(?:(?P<year>[12]\d{3})\s?년\s?)?(?P<mon>\d{1,2})\s?월(?:\s?(?P<day>\d{1,2})\s?일)?"
     ),
