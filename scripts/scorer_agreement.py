@@ -83,7 +83,8 @@ def resolve_case(case: dict[str, Any], facts: dict[str, dict[str, Any]]) -> dict
     if "fact" not in case:
         return {**case, "context": GoldContext(question=case.get("question"),
                                                answer_ko=case.get("answer_ko"),
-                                               as_of=case.get("as_of"))}
+                                               as_of=case.get("as_of"),
+                                               excluded=tuple(case.get("exclude", ())))}
     fact = facts[case["fact"]]
     ko = "_ko" if case["lang"] == "ko" else ""
     lang_q = "question_ko" if ko else "question"

@@ -238,9 +238,11 @@ def _compare_text(pred: str, golds: Sequence[str], answer_type: AnswerType,
     result = match_text(pred, golds)
     if result.rule == "exact":
         return Comparison(True, result.rule)
-    listed = _list_verdict(pred, golds, _same_text)
-    if listed is not None:
-        return listed
+    # Names of organizations and laws may hold "and" ("Ministry of Science and ICT"): no lists.
+    if answer_type not in (AnswerType.ORGANIZATION, AnswerType.LAW):
+        listed = _list_verdict(pred, golds, _same_text)
+        if listed is not None:
+            return listed
     if not result.correct and answer_type is AnswerType.PHRASE:
         pure = [g for g in golds if extract_quantities(g).is_pure()]
         pure_type = infer_answer_type(pure[0]) if pure else AnswerType.PHRASE

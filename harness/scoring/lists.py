@@ -19,6 +19,12 @@ _SEPARATORS = re.compile(
 # needs two syllables, so "결과" or "사과" are never split.
 _KO_AND = re.compile(r"([가-힣]{2,}?)(?:과|와|이나|나)\s+(?=\S)")
 _MAX_MEMBERS = 6
+# A "member" holding one of these words, or more than five words, is a clause about the list
+# ("steel and aluminum, both used in cars"), not one more member.
+_CLAUSE_WORDS = frozenset({
+    "which", "that", "who", "both", "are", "is", "was", "were", "being", "used", "as",
+    "mainly", "especially", "including", "such", "according", "said", "respectively",
+})
 
 
 def list_members(text: str) -> list[str]:
@@ -45,6 +51,11 @@ def _split_korean(chunk: str) -> list[str]:
     return out
 
 
+def _is_clause(member: str) -> bool:
+    words = tokens(member)
+    return len(words) > 5 or any(w in _CLAUSE_WORDS for w in words)
+
+
 def _shared_head(golds: Sequence[str]) -> str | None:
     """"agricultural and marine sectors": the head word the last member shares with the others."""
     last = tokens(golds[-1])
@@ -64,6 +75,7 @@ def compare_lists(pred: str, gold: str, same: Callable[[str, str], bool]) -> boo
     """True/False when both `pred` and `gold` are lists (members matched one to one, any
     order); None when either is not a list."""
     gold_members, pred_members = list_members(gold), list_members(pred)
+    pred_members = pred_members[:1] + [p for p in pred_members[1:] if not _is_clause(p)]
     if len(gold_members) < 2 or len(pred_members) < 2:
         return None
     if len(pred_members) != len(gold_members) or len(gold_members) > _MAX_MEMBERS:
