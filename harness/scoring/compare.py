@@ -23,8 +23,9 @@ from harness.scoring.elaborate import answer_without_elaborations
 from harness.scoring.infer import infer_answer_type
 from harness.scoring.lists import compare_lists, list_members
 from harness.scoring.names import match_person
-from harness.scoring.normalize import tokens
+from harness.scoring.normalize import has_hangul, tokens, unify
 from harness.scoring.quantities import Duration, Money, Quantities, extract_quantities
+from harness.scoring.romanize import PLACE_SUFFIXES, fold_latin, romanizes_place
 from harness.scoring.textmatch import answer_tokens, match_text, match_tokens
 from harness.scoring.variants import canonical_tokens
 from harness.scoring.yesno import match_yes_no
@@ -256,12 +257,38 @@ def _compare_text(pred: str, golds: Sequence[str], answer_type: AnswerType,
                              [canonical_tokens(tokens(g)) for g in golds])
     if canonical.correct:
         return Comparison(True, "spelling-variant")
+    if answer_type is AnswerType.PLACE and _romanized_place(pred, golds, context):
+        return Comparison(True, "romanization")
     if answer_type in (AnswerType.ORGANIZATION, AnswerType.LAW, AnswerType.PLACE):
         if match_acronym(pred, golds, context.excluded):
             return Comparison(True, "acronym")
         if match_short_name(pred, golds, context.excluded):
             return Comparison(True, "short-name")
     return Comparison(False, result.rule)
+
+
+def _romanized_place(pred: str, golds: Sequence[str], context: GoldContext) -> bool:
+    """"Jeju Island" / "Jeju-do" / "Jeju" for 제주도 (the gold, or the fact's Hangul answer)."""
+    hangul = [g for g in [*golds, context.answer_ko or ""] if g and has_hangul(g)]
+    words = [fold_latin(w) for w in unify(pred).split()]
+    words = [w for w in words if w and w not in ("the", "of")]
+    latin_golds = [[fold_latin(w) for w in unify(g).split()] for g in golds if not has_hangul(g)]
+    candidates = [h.replace(" ", "") for h in hangul]
+    if any(romanizes_place(words, h) for h in candidates):
+        return True
+    # Latin gold "Jeju-do" vs "Jeju Island" or "Jeju": the suffix words stand for one another.
+    for gold in golds:
+        stem, dash, suffix = unify(gold).strip().rpartition("-")
+        if dash and any(suffix.lower() == s[0] for s in PLACE_SUFFIXES.values()) and (
+                fold_latin(stem) == "".join(words)):
+            return True
+    for gold_words in latin_golds:
+        for suffixes in PLACE_SUFFIXES.values():
+            if (len(words) >= 2 and words[-1] in suffixes and gold_words
+                    and gold_words[-1].endswith(suffixes[0])
+                    and "".join(words[:-1]) + suffixes[0] == "".join(gold_words)):
+                return True
+    return False
 
 
 def _compare_person(pred: str, golds: Sequence[str], context: GoldContext) -> Comparison:

@@ -99,3 +99,32 @@ def romanizes(latin: str, surname: str, given: str, *, part: bool = True) -> boo
     if part:
         orders += [sur, giv] if giv else []
     return any(_spells(latin, order) for order in orders if order)
+
+
+# Place suffixes: the Hangul syllable, its romanized suffix, the English words for it.
+PLACE_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "도": ("do", "island", "province"), "시": ("si", "city"), "군": ("gun", "county"),
+    "구": ("gu", "district"), "동": ("dong", "neighborhood"), "읍": ("eup", "town"),
+    "면": ("myeon", "township"), "산": ("san", "mountain", "mount", "mt"),
+    "강": ("gang", "river"),
+}
+
+
+def romanizes_place(latin_words: Sequence[str], hangul: str) -> bool:
+    """Do the folded Latin words ("jeju", "island") spell the Hangul place name ("제주도"),
+    a suffix given in English or romanized ("Jeju-do" = "Jeju Island"), or left out?"""
+    if not latin_words or not hangul or not all("\uac00" <= c <= "\ud7a3" for c in hangul):
+        return False
+    words = [w for w in latin_words if w]
+    suffix = PLACE_SUFFIXES.get(hangul[-1])
+    stems = [(hangul, words)]
+    if suffix and len(hangul) >= 3:
+        stems.append((hangul[:-1], words))
+        if words[-1] in suffix:
+            stems.append((hangul[:-1], words[:-1]))
+    for stem, latin in stems:
+        joined = "".join(latin)
+        if joined.isascii() and joined.isalpha() and _spells(
+                joined, [syllable_spellings(c) for c in stem]):
+            return True
+    return False
