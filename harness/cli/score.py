@@ -29,14 +29,21 @@ _HELP = "\n\n".join((
     "PREDICTIONS is a JSONL file, one object a line: `prediction` and `answer` are required; "
     "`aliases` (list of other correct writings), `answer_type` (number, percent, money, date, "
     "year, duration, person, organization, place, law, phrase, yes_no; inferred from the answer "
-    "when absent or unknown), `question` and `id` are optional. Rows with the same `id` form "
-    "one cluster in the bootstrap.",
+    "when absent or unknown), `question`, `answer_ko` (the answer in Hangul), `as_of` "
+    "(YYYY-MM-DD), `distractors` (answers never to accept) and `id` are optional. Rows with "
+    "the same `id` form one cluster in the bootstrap. An empty file is an error (no "
+    "predictions); a UTF-8 byte order mark is accepted.",
     "The answer is extracted first (reasoning in <think>...</think> dropped; an unterminated "
     "<think> is not_attempted; \"Answer:\", markdown and quotes dropped; the first line and "
     "sentence kept), then compared by answer type: numbers, percents, money, dates, years and "
     "durations by value (English and Korean), names by tokens (titles and Korean particles "
     "ignored), yes/no by polarity. Refusals (\"I don't know\", \"모르겠습니다\") are "
-    "not_attempted.",
+    "not_attempted. Named relaxations accept what a careful human accepts: another "
+    "romanization of a Korean name (person:romanization, needs the Hangul), acronyms and "
+    "short names (never a distractor's), lists in any order (list:unordered), values "
+    "attached to another subject (elaboration), dates without the year the question or "
+    "as_of fixes (date:year-from-question). The answer part is cut to 4,000 characters "
+    "before extraction (rule cut-long).",
     "A malformed line is reported on stderr as PATH:LINE: field: problem, the other lines are "
     "still scored, and the command exits with status 2 at the end. A missing file is one error "
     "line and exit status 2.",

@@ -1,5 +1,6 @@
 """Answer scoring: extraction, type-aware normalization and judging, metrics and statistics."""
 
+from harness.scoring.context import GoldContext
 from harness.scoring.extract import Extraction, extract_answer
 from harness.scoring.infer import infer_answer_type
 from harness.scoring.judge import Judgement, Verdict, judge, resolve_answer_type
@@ -10,6 +11,7 @@ from harness.scoring.stats import mcnemar_exact, paired_bootstrap_diff
 
 __all__ = [
     "Extraction",
+    "GoldContext",
     "Judgement",
     "ScoredFile",
     "Verdict",

@@ -16,11 +16,18 @@ from fractions import Fraction
 from typing import Any
 
 from harness.answer_types import AnswerType
+from harness.scoring.acronyms import match_acronym, match_short_name
+from harness.scoring.context import NO_CONTEXT, GoldContext
 from harness.scoring.dates import DateValue
+from harness.scoring.elaborate import answer_without_elaborations
 from harness.scoring.infer import infer_answer_type
+from harness.scoring.lists import compare_lists, list_members
 from harness.scoring.names import match_person
+from harness.scoring.normalize import has_hangul, tokens, unify
 from harness.scoring.quantities import Duration, Money, Quantities, extract_quantities
-from harness.scoring.textmatch import TextResult, match_text
+from harness.scoring.romanize import PLACE_SUFFIXES, fold_latin, romanizes_place
+from harness.scoring.textmatch import answer_tokens, match_text, match_tokens
+from harness.scoring.variants import canonical_tokens
 from harness.scoring.yesno import match_yes_no
 
 NUMERIC_TYPES = frozenset({
@@ -38,7 +45,7 @@ _LAW_YEAR_PATTERNS = (
     re.compile(r"^\s*(?:the\s+)?[12]\d{3}\s+", re.IGNORECASE),
 )
 _SECTION_EN = re.compile(r"(?:section|sec\.?|article|art\.?|§)\s*(\d+)", re.IGNORECASE)
-_SECTION_KO = re.compile(r"(?:제\s*)?(\d+)\s*조(?!원)")
+_SECTION_KO = re.compile(r"(?:제\s*)?(?<!\d)(\d+)\s*조(?!원)")
 _YEAR = re.compile(r"(?<!\d)([12]\d{3})(?!\d)")
 
 
@@ -73,7 +80,10 @@ def _bare(q: Quantities, answer_type: AnswerType) -> list[Any]:
     return []
 
 
-def _equal_fn(answer_type: AnswerType, golds: Sequence[Quantities]) -> Callable[[Any, Any], bool]:
+def _equal_fn(answer_type: AnswerType, golds: Sequence[Quantities],
+              years: frozenset[int] = frozenset()) -> Callable[[Any, Any], bool]:
+    """Value equality for `answer_type`; a date without its year equals a gold date whose year
+    is in `years` (the years the question states, or the as-of year)."""
     if answer_type is AnswerType.MONEY:
         def money_eq(p: Money, g: Money) -> bool:
             same_currency = p.currency is None or g.currency is None or p.currency == g.currency
@@ -90,9 +100,9 @@ def _equal_fn(answer_type: AnswerType, golds: Sequence[Quantities]) -> Callable[
             if p.month != g.month or (g.day is not None and p.day != g.day):
                 return False
             if g.year is not None:
-                return p.year == g.year
-            years = {y for (m, d, y) in known if m == g.month and d == g.day}
-            return p.year is None or not years or p.year in years
+                return p.year == g.year or (p.year is None and g.year in years)
+            known_years = {y for (m, d, y) in known if m == g.month and d == g.day}
+            return p.year is None or not known_years or p.year in known_years
         return date_eq
     return lambda p, g: bool(p == g)
 
@@ -107,7 +117,8 @@ def _match_values(pred: list[Any], gold: list[Any], eq: Callable[[Any, Any], boo
     return "value-match"
 
 
-def _compare_numeric(pred: str, golds: Sequence[str], answer_type: AnswerType) -> Comparison:
+def _compare_numeric(pred: str, golds: Sequence[str], answer_type: AnswerType,
+                     years: frozenset[int] = frozenset()) -> Comparison:
     """Value comparison against each gold writing; a writing that holds no value of
     `answer_type` is compared as the type it looks like ("one-third" for a percent fact), and
     one that holds no value at all as text ("Wednesday last week" for a date)."""
@@ -132,7 +143,7 @@ def _compare_numeric(pred: str, golds: Sequence[str], answer_type: AnswerType) -
         if not pred_items:
             failures.append("no-value")
             continue
-        outcome = _match_values(pred_items, gold_items, _equal_fn(kind, gqs))
+        outcome = _match_values(pred_items, gold_items, _equal_fn(kind, gqs, years))
         if outcome == "value-match":
             return Comparison(True, how + outcome)
         failures.append(outcome)
@@ -180,24 +191,135 @@ def _compare_law(pred: str, golds: Sequence[str]) -> Comparison:
     return Comparison(result.correct, result.rule)
 
 
-def compare(pred: str, golds: Sequence[str], answer_type: AnswerType) -> Comparison:
-    """Compare extracted answer `pred` with the gold writings `golds` as `answer_type`."""
-    if answer_type in NUMERIC_TYPES:
-        return _compare_numeric(pred, golds, answer_type)
-    result: TextResult
-    if answer_type is AnswerType.PERSON:
-        result = match_person(pred, golds)
-    elif answer_type is AnswerType.YES_NO:
-        result = match_yes_no(pred, golds)
-    elif answer_type is AnswerType.LAW:
-        return _compare_law(pred, golds)
-    else:
-        result = match_text(pred, golds)
-        if not result.correct and answer_type is AnswerType.PHRASE:
-            pure = [g for g in golds if extract_quantities(g).is_pure()]
-            pure_type = infer_answer_type(pure[0]) if pure else AnswerType.PHRASE
-            if pure_type in NUMERIC_TYPES:
-                numeric = _compare_numeric(pred, pure, pure_type)
-                if numeric.correct:
-                    return Comparison(True, f"{pure_type.value}-{numeric.rule}")
+def _compare_numeric_relaxed(pred: str, golds: Sequence[str], answer_type: AnswerType,
+                             context: GoldContext) -> Comparison:
+    """The value comparison, then its relaxations: a date without the year the question fixes
+    ("year-from-question", or "year-from-as-of"), and values attached to another subject
+    ("elaboration": "25% (up from 10%)")."""
+    strict = _compare_numeric(pred, golds, answer_type)
+    if strict.correct:
+        return strict
+    question_years = frozenset(context.question_years())
+    as_of = context.as_of_year
+    years = question_years | ({as_of} if as_of is not None else set())
+    if answer_type is AnswerType.DATE and years:
+        by_year = _compare_numeric(pred, golds, answer_type, years)
+        if by_year.correct:
+            if _compare_numeric(pred, golds, answer_type, question_years).correct:
+                return Comparison(True, "year-from-question")
+            return Comparison(True, "year-from-as-of")
+    if strict.rule == "contradiction" and (head := answer_without_elaborations(pred)):
+        again = _compare_numeric(head, golds, answer_type, years)
+        if again.correct:
+            return Comparison(True, "elaboration")
+    return strict
+
+
+def _same_text(pred: str, gold: str) -> bool:
+    if match_text(pred, [gold]).correct:
+        return True
+    canonical = canonical_tokens(answer_tokens(pred))
+    return match_tokens(canonical, [canonical_tokens(tokens(gold))]).correct
+
+
+def _list_verdict(pred: str, golds: Sequence[str],
+                  same: Callable[[str, str], bool]) -> Comparison | None:
+    """"list:unordered" when some gold list has the prediction's members in any order,
+    "list:member-mismatch" when the prediction is a list that matches no gold list."""
+    verdicts = [compare_lists(pred, g, same) for g in golds]
+    if any(v is True for v in verdicts):
+        return Comparison(True, "list:unordered")
+    if any(v is False for v in verdicts):
+        return Comparison(False, "list:member-mismatch")
+    return None
+
+
+def _compare_text(pred: str, golds: Sequence[str], answer_type: AnswerType,
+                  context: GoldContext) -> Comparison:
+    result = match_text(pred, golds)
+    if result.rule == "exact":
+        return Comparison(True, result.rule)
+    # Names of organizations and laws may hold "and" ("Ministry of Science and ICT"): no lists.
+    if answer_type not in (AnswerType.ORGANIZATION, AnswerType.LAW):
+        listed = _list_verdict(pred, golds, _same_text)
+        if listed is not None:
+            return listed
+    if not result.correct and answer_type is AnswerType.PHRASE:
+        pure = [g for g in golds if extract_quantities(g).is_pure()]
+        pure_type = infer_answer_type(pure[0]) if pure else AnswerType.PHRASE
+        if pure_type in NUMERIC_TYPES:
+            numeric = _compare_numeric(pred, pure, pure_type)
+            if numeric.correct:
+                return Comparison(True, f"{pure_type.value}-{numeric.rule}")
+    if result.correct:
+        return Comparison(True, result.rule)
+    canonical = match_tokens(canonical_tokens(answer_tokens(pred)),
+                             [canonical_tokens(tokens(g)) for g in golds])
+    if canonical.correct:
+        return Comparison(True, "spelling-variant")
+    if answer_type is AnswerType.PLACE and _romanized_place(pred, golds, context):
+        return Comparison(True, "romanization")
+    if answer_type in (AnswerType.ORGANIZATION, AnswerType.LAW, AnswerType.PLACE):
+        if match_acronym(pred, golds, context.excluded):
+            return Comparison(True, "acronym")
+        if match_short_name(pred, golds, context.excluded):
+            return Comparison(True, "short-name")
+    return Comparison(False, result.rule)
+
+
+def _romanized_place(pred: str, golds: Sequence[str], context: GoldContext) -> bool:
+    """"Jeju Island" / "Jeju-do" / "Jeju" for 제주도 (the gold, or the fact's Hangul answer)."""
+    hangul = [g for g in [*golds, context.answer_ko or ""] if g and has_hangul(g)]
+    words = [fold_latin(w) for w in unify(pred).split()]
+    words = [w for w in words if w and w not in ("the", "of")]
+    latin_golds = [[fold_latin(w) for w in unify(g).split()] for g in golds if not has_hangul(g)]
+    candidates = [h.replace(" ", "") for h in hangul]
+    if any(romanizes_place(words, h) for h in candidates):
+        return True
+    # Latin gold "Jeju-do" vs "Jeju Island" or "Jeju": the suffix words stand for one another.
+    for gold in golds:
+        stem, dash, suffix = unify(gold).strip().rpartition("-")
+        if dash and any(suffix.lower() == s[0] for s in PLACE_SUFFIXES.values()) and (
+                fold_latin(stem) == "".join(words)):
+            return True
+    for gold_words in latin_golds:
+        for suffixes in PLACE_SUFFIXES.values():
+            if (len(words) >= 2 and words[-1] in suffixes and gold_words
+                    and gold_words[-1].endswith(suffixes[0])
+                    and "".join(words[:-1]) + suffixes[0] == "".join(gold_words)):
+                return True
+    return False
+
+
+def _compare_person(pred: str, golds: Sequence[str], context: GoldContext) -> Comparison:
+    hangul = [context.answer_ko] if context.answer_ko else []
+    members_ko = [m for h in hangul for m in list_members(h)] if hangul else []
+
+    def same(p: str, g: str) -> bool:
+        own = [h for h in members_ko if match_person(g, [h]).correct]
+        return match_person(p, [g], own).correct
+
+    if any(len(list_members(g)) >= 2 for g in golds):
+        listed = _list_verdict(pred, golds, same)
+        if listed is not None:
+            return listed
+    result = match_person(pred, golds, hangul)
     return Comparison(result.correct, result.rule)
+
+
+def compare(pred: str, golds: Sequence[str], answer_type: AnswerType,
+            context: GoldContext = NO_CONTEXT) -> Comparison:
+    """Compare extracted answer `pred` with the gold writings `golds` as `answer_type`; a rule
+    with its own prefix ("list:unordered") names a rule shared by several answer types."""
+    if answer_type in NUMERIC_TYPES:
+        return _compare_numeric_relaxed(pred, golds, answer_type, context)
+    if answer_type is AnswerType.PERSON:
+        return _compare_person(pred, golds, context)
+    if answer_type is AnswerType.YES_NO:
+        result = match_yes_no(pred, golds)
+        return Comparison(result.correct, result.rule)
+    if answer_type is AnswerType.LAW:
+        law = _compare_law(pred, golds)
+        if law.correct or law.rule in ("contradiction", "value-mismatch"):
+            return law
+    return _compare_text(pred, golds, answer_type, context)

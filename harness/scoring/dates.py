@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from harness.scoring.spans import Occupancy
+
 MONTHS: dict[str, int] = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
     "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
@@ -43,7 +45,7 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(
         rf"\b{_WEEKDAY}(?:the\s+)?{_DAY}\s+(?:of\s+)?(?P<mon>{_MON})\b\.?(?:,?\s+{_YEAR}\b)?"
     ),
-    re.compile(rf"\b(?P<mon>{_MON})\.?,?\s+{_YEAR}\b"),
+    re.compile(rf"\b(?P<mon>{_MON})\.?,?\s+(?:of\s+)?{_YEAR}\b"),
     re.compile(
         r"(?<!\d)(?:(?P<year>[12]\d{3})\s?년\s?)?(?P<mon>\d{1,2})\s?월(?:\s?(?P<day>\d{1,2})\s?일)?"
     ),
@@ -94,11 +96,10 @@ def _build(m: re.Match[str]) -> DateValue | None:
 def find_dates(text: str) -> list[DateMatch]:
     """Non-overlapping dates in lower-cased `text`, in order; earlier patterns win overlaps."""
     found: list[DateMatch] = []
+    taken = Occupancy(len(text))
     for pattern in _PATTERNS:
         for m in pattern.finditer(text):
-            if any(m.start() < f.end and f.start < m.end() for f in found):
-                continue
             value = _build(m)
-            if value is not None:
+            if value is not None and taken.claim(m.start(), m.end()):
                 found.append(DateMatch(value, m.start(), m.end()))
     return sorted(found, key=lambda f: f.start)

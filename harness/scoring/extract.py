@@ -58,6 +58,11 @@ _ABBREVIATIONS = frozenset({
     "a.m", "p.m", "u.k", "u.n", "pres", "dept", "govt", "min",
 })
 _NUMBER_SIGN = re.compile(r"\bno\.$", re.IGNORECASE)
+_NEXT_CHAR = re.compile(r"\s*(\S)")
+_WORD_WINDOW = 24  # longer than any abbreviation with its brackets
+# The answer part of a prediction (after any reasoning) is cut to this many characters before
+# extraction, so a degenerate generation costs bounded time; the raw output is kept as is.
+MAX_ANSWER_CHARS = 4000
 _SENTENCE_END = re.compile(r"[.!?。](?=\s|$)")
 
 
@@ -100,18 +105,25 @@ def _add(steps: list[str], step: str) -> None:
 
 
 def _ends_with_abbreviation(text: str) -> bool:
-    words = text[:-1].split()
-    last = words[-1].lower().lstrip("(\"'") if words else ""
+    """Does `text` (ending in a period) end with "Aug." / "U.S." / an initial? Only the last
+    word is looked at, so this costs the same on a long text as on a short one."""
+    window = text[max(0, len(text) - _WORD_WINDOW): -1]
+    words = window.split()
+    if not words or (len(window) == _WORD_WINDOW - 1 and len(words) == 1
+                     and not window[:1].isspace()):
+        return False
+    last = words[-1].lower().lstrip("(\"'")
     return last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha() and last.isupper())
 
 
 def first_sentence(text: str) -> str:
     """Cut at the first sentence end; periods in "Aug. 1", "1.2 billion", "U.S." do not count."""
     for m in _SENTENCE_END.finditer(text):
-        before, after = text[: m.end()], text[m.end():].lstrip()
+        before = text[max(0, m.end() - _WORD_WINDOW): m.end()]
         if m.group() == "." and _ends_with_abbreviation(before):
             continue
-        if _NUMBER_SIGN.search(before) and after[:1].isdigit():
+        following = _NEXT_CHAR.match(text, m.end())
+        if following and following.group(1).isdigit() and _NUMBER_SIGN.search(before):
             continue  # "No. 5"
         return text[: m.start()].strip()
     return text
@@ -133,6 +145,9 @@ def extract_answer(raw: str, *, first_line: bool = True) -> Extraction:
     text = _drop_thinking(unify(raw), steps)
     if text is None:
         return Extraction("", False, "think-unterminated")
+    if len(text) > MAX_ANSWER_CHARS:
+        text = text[:MAX_ANSWER_CHARS]
+        _add(steps, "cut-long")
     if eot := _END_OF_TURN.search(text):
         text = text[: eot.start()]
         _add(steps, "cut-end-of-turn")

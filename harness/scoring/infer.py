@@ -12,7 +12,7 @@ from harness.scoring.quantities import extract_quantities
 _YES_NO = frozenset({"yes", "no", "네", "예", "아니요", "아니오", "아뇨"})
 _LAW = re.compile(
     r"\b(?:act|law|section|sec|article|code|treaty|constitution|statute|bill|decree)\b"
-    r"|§|(?:법|법률|조약|헌법|조례|시행령)$|\d+\s*조$",
+    r"|§|(?:법|법률|조약|헌법|조례|시행령)$|(?<!\d)\d+\s*조$",
     re.IGNORECASE,
 )
 _ORG_WORDS = re.compile(

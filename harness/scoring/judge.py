@@ -9,6 +9,7 @@ from enum import Enum
 
 from harness.answer_types import AnswerType
 from harness.scoring.compare import compare
+from harness.scoring.context import NO_CONTEXT, GoldContext
 from harness.scoring.extract import extract_answer
 from harness.scoring.infer import infer_answer_type
 from harness.scoring.normalize import strict_exact_match, token_f1
@@ -23,7 +24,8 @@ class Verdict(str, Enum):
 @dataclass(frozen=True)
 class Judgement:
     """`rule` is "<answer type>:<comparison rule>" for attempted answers (e.g.
-    "percent:contradiction"), or the extraction rule that made it not attempted
+    "percent:contradiction", "person:romanization"; a rule shared by several answer types keeps
+    its own prefix: "list:unordered"), or the extraction rule that made it not attempted
     ("think-unterminated", "refusal", "empty"). `f1` and `strict_em` score `extracted`."""
 
     verdict: Verdict
@@ -52,8 +54,11 @@ def judge(
     answer_type: AnswerType | str | None = None,
     *,
     first_line: bool = True,
+    context: GoldContext = NO_CONTEXT,
 ) -> Judgement:
-    """Score `raw_output` against `answer` and its `aliases` (any of them counts)."""
+    """Score `raw_output` against `answer` and its `aliases` (any of them counts). `context`
+    (the question, the Hangul answer, the as-of date, the answers never to accept) enables the
+    relaxations that need it (romanized names, dates without the year, short names)."""
     if not answer.strip():
         raise ValueError("answer must not be empty")
     golds = list(dict.fromkeys(g for g in (answer, *aliases) if g.strip()))
@@ -61,11 +66,11 @@ def judge(
     if not extraction.attempted:
         return Judgement(Verdict.NOT_ATTEMPTED, extraction.text, extraction.rule, 0.0, False)
     kind = resolve_answer_type(answer, answer_type)
-    result = compare(extraction.text, golds, kind)
+    result = compare(extraction.text, golds, kind, context)
     return Judgement(
         verdict=Verdict.CORRECT if result.correct else Verdict.INCORRECT,
         extracted=extraction.text,
-        rule=f"{kind.value}:{result.rule}",
+        rule=result.rule if ":" in result.rule else f"{kind.value}:{result.rule}",
         f1=token_f1(extraction.text, golds),
         strict_em=strict_exact_match(extraction.text, golds),
     )

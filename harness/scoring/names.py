@@ -30,6 +30,7 @@ from harness.scoring.normalize import (
     tokens,
     unify,
 )
+from harness.scoring.romanize import fold_latin, romanizes
 from harness.scoring.textmatch import TextResult, find_phrase, is_negated, offers_alternative
 
 _RAW_TOKEN = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
@@ -95,17 +96,53 @@ def allowed_joins(pieces: Sequence[str]) -> set[str]:
     return {"".join(pieces[i:j]) for i in range(len(pieces)) for j in range(i + 1, len(pieces) + 1)}
 
 
-def _partition(run: Sequence[str], allowed: set[str]) -> bool:
-    """Can `run` be cut into consecutive groups that each spell an allowed piece?"""
+class NameForms:
+    """The writings a name token group may take: pieces of the gold (joined in order), and,
+    with `romanized`, Latin spellings of the gold's Hangul name (see `romanize`)."""
+
+    def __init__(self, allowed: set[str], hangul: Sequence[tuple[str, str]] = ()) -> None:
+        self.allowed = allowed
+        self.hangul = list(hangul)
+        self.longest = max((len(a) for a in allowed), default=0) + 8  # room for particles
+        if self.hangul:
+            self.longest = max(self.longest, 64)
+
+    def accepts(self, joined: str) -> bool:
+        if joined in self.allowed or any(split_korean_suffix(joined, a) for a in self.allowed):
+            return True
+        latin = fold_latin(joined)
+        return any(romanizes(latin, sur, given) for sur, given in self.hangul)
+
+
+def _partition(run: Sequence[str], forms: NameForms) -> bool:
+    """Can `run` be cut into consecutive groups that each spell an accepted piece?"""
     ok = [True] + [False] * len(run)
     for i in range(len(run)):
         if not ok[i]:
             continue
+        joined = ""
         for j in range(i + 1, len(run) + 1):
-            joined = "".join(run[i:j])
-            if joined in allowed or any(split_korean_suffix(joined, a) for a in allowed):
+            joined += run[j - 1]
+            if len(joined) > forms.longest:
+                break
+            if forms.accepts(joined):
                 ok[j] = True
     return ok[-1]
+
+
+def hangul_name_parts(writings: Iterable[str]) -> list[tuple[str, str]]:
+    """(surname, given name) of each Hangul writing that is one person's name ("이재명 대통령"
+    -> ("이", "재명")); lists of names and other words are left out."""
+    out: list[tuple[str, str]] = []
+    for writing in writings:
+        if not has_hangul(writing) or _names_several(writing):
+            continue
+        pieces = name_pieces(writing)
+        if len(pieces) == 2 and all(has_hangul(p) and p.isalpha() for p in pieces) and (
+            pieces[0] in HANGUL_SURNAMES or pieces[0] in HANGUL_COMPOUND_SURNAMES
+        ) and 1 <= len(pieces[1]) <= 3:
+            out.append((pieces[0], pieces[1]))
+    return list(dict.fromkeys(out))
 
 
 def _runs(toks: Sequence[NameToken], flag: str, skip: Iterable[int] = ()) -> list[list[str]]:
@@ -131,14 +168,31 @@ def _names_several(gold: str) -> bool:
     )
 
 
-def match_person(pred_text: str, golds: Sequence[str]) -> TextResult:
+def match_person(pred_text: str, golds: Sequence[str], hangul: Sequence[str] = ()) -> TextResult:
+    """`hangul`: Hangul writings of the gold name (a fact's `answer_ko`); a prediction spelling
+    it (or a Hangul gold) in another romanization is CORRECT by rule "romanization"."""
     toks = name_tokens(pred_text)
-    norms = [t.norm for t in toks]
-    gold_tokens = [tokens(g) for g in golds]
     allowed: set[str] = set()
     for g in golds:
         allowed |= allowed_joins(name_pieces(g))
         allowed |= allowed_joins(tokens(g))
+    result = _match_person(toks, golds, NameForms(allowed))
+    if result.correct or result.rule == "negated":
+        return result
+    parts = hangul_name_parts([*golds, *hangul])
+    if not parts:
+        return result
+    for writing in hangul:
+        if has_hangul(writing) and not _names_several(writing):
+            allowed |= allowed_joins(name_pieces(writing))
+    again = _match_person(toks, golds, NameForms(allowed, parts))
+    return TextResult(True, "romanization") if again.correct else result
+
+
+def _match_person(toks: Sequence[NameToken], golds: Sequence[str],
+                  forms: NameForms) -> TextResult:
+    norms = [t.norm for t in toks]
+    gold_tokens = [tokens(g) for g in golds]
     failure = "no-match"
     for gold in gold_tokens:
         gold_hangul = has_hangul("".join(gold))
@@ -146,7 +200,7 @@ def match_person(pred_text: str, golds: Sequence[str]) -> TextResult:
             inside = range(span[0], span[1])
             others = [
                 run for run in _runs(toks, "strong", inside)
-                if has_hangul("".join(run)) == gold_hangul and not _partition(run, allowed)
+                if has_hangul("".join(run)) == gold_hangul and not _partition(run, forms)
             ]
             if is_negated(norms, span):
                 failure = "negated"
@@ -163,6 +217,6 @@ def match_person(pred_text: str, golds: Sequence[str]) -> TextResult:
         return TextResult(False, "no-name")
     if any(n in NEGATIONS for n in norms):
         return TextResult(False, "negated")
-    if all(_partition(run, allowed) for run in runs):
+    if all(_partition(run, forms) for run in runs):
         return TextResult(True, "partial-name")
     return TextResult(False, "name-mismatch")

@@ -16,6 +16,7 @@ from harness.scoring.numwords import (
     find_english_number_words,
     find_korean_native_numbers,
 )
+from harness.scoring.spans import Occupancy
 
 _SCALE_WORDS = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 _SCALE_SUFFIX = {"k": 10**3, "m": 10**6, "mn": 10**6, "b": 10**9, "bn": 10**9, "tn": 10**12}
@@ -24,13 +25,18 @@ _KO_BIG = {"만": 10**4, "억": 10**8, "조": 10**12}
 _SINO = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9, "십": 10}
 
 _DIGITS = re.compile(r"(?<![a-z0-9.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?")
+# Digit runs longer than this are no number a short answer states (a degenerate generation's
+# "0000..."): they are skipped, so no `int()` ever sees an unbounded digit string.
+MAX_DIGITS = 30
 _SCALE = re.compile(
     r"[\s-]?(thousand|million|billion|trillion)(?![a-z])|(k|m|b|\s?mn|\s?bn|\s?tn)(?![a-z])"
 )
 _KO_GROUP = re.compile(r"\s?(천|백|십)?\s?(조|억|만)?")
 _KO_NEXT = re.compile(r"\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?")
 _ORDINAL = re.compile(r"(st|nd|rd|th)(?![a-z])")
-_KO_FRACTION = re.compile(r"(\d+|[일이삼사오육칠팔구십])\s?분의\s?(\d+|[일이삼사오육칠팔구])")
+_KO_FRACTION = re.compile(
+    r"(?<!\d)(\d+|[일이삼사오육칠팔구십])\s?분의\s?(\d+|[일이삼사오육칠팔구])"
+)
 _FRACTION = re.compile(r"(?<![\w./])(\d+)\s?/\s?(\d+)(?![\w/])")
 
 
@@ -43,8 +49,17 @@ class Numeral:
     plain: bool
 
 
-def _literal(int_part: str, dec: str | None) -> Fraction:
-    return Fraction(int_part.replace(",", "") + (dec or ""))
+def bounded_int(digits: str) -> int | None:
+    """`int(digits)` for at most MAX_DIGITS digits, else None."""
+    return int(digits) if len(digits) <= MAX_DIGITS else None
+
+
+def _literal(int_part: str, dec: str | None) -> Fraction | None:
+    """The value of "1,200" / "1.25"; None when either part has more than MAX_DIGITS digits."""
+    whole = int_part.replace(",", "")
+    if len(whole) > MAX_DIGITS or (dec is not None and len(dec) > MAX_DIGITS + 1):
+        return None
+    return Fraction(whole + (dec or ""))
 
 
 def _korean_chain(text: str, first: Fraction, group: re.Match[str]) -> tuple[Fraction, int]:
@@ -64,15 +79,20 @@ def _korean_chain(text: str, first: Fraction, group: re.Match[str]) -> tuple[Fra
             return total, end
         if _KO_BIG.get(following.group(2) or "", 1) >= last_big:
             return total, end
-        value, group = _literal(nxt.group(1), nxt.group(2)), following
+        literal = _literal(nxt.group(1), nxt.group(2))
+        if literal is None:
+            return total, end
+        value, group = literal, following
 
 
 def _digit_numerals(text: str) -> list[Numeral]:
     """Digit numbers with scale words/suffixes ("1.2 billion", "32B") and Korean unit chains."""
     out: list[Numeral] = []
     for m in _DIGITS.finditer(text):
-        value = _literal(m.group(1), m.group(2))
-        end = m.end()
+        literal = _literal(m.group(1), m.group(2))
+        if literal is None:
+            continue
+        value, end = literal, m.end()
         plain = m.group(2) is None and "," not in m.group(1)
         scale = _SCALE.match(text, end)
         ko = _KO_GROUP.match(text, end)
@@ -89,20 +109,19 @@ def _digit_numerals(text: str) -> list[Numeral]:
     return out
 
 
-def _sino(text: str) -> int:
-    return int(text) if text.isdigit() else _SINO[text]
+def _sino(text: str) -> int | None:
+    return bounded_int(text) if text.isdigit() else _SINO[text]
 
 
 def _fraction_numerals(text: str) -> list[Numeral]:
-    out = [
-        Numeral(NumberSpan(Fraction(_sino(m.group(2)), _sino(m.group(1))), m.start(), m.end(),
-                           True), False)
-        for m in _KO_FRACTION.finditer(text)
-        if _sino(m.group(1)) > 0
-    ]
+    out: list[Numeral] = []
+    for m in _KO_FRACTION.finditer(text):
+        den, num = _sino(m.group(1)), _sino(m.group(2))
+        if den and num is not None:
+            out.append(Numeral(NumberSpan(Fraction(num, den), m.start(), m.end(), True), False))
     for m in _FRACTION.finditer(text):
-        num, den = int(m.group(1)), int(m.group(2))
-        if 0 < num < den:
+        num, den = bounded_int(m.group(1)), bounded_int(m.group(2))
+        if num is not None and den is not None and 0 < num < den:
             out.append(Numeral(NumberSpan(Fraction(num, den), m.start(), m.end(), True), False))
     return out
 
@@ -150,8 +169,6 @@ def find_numerals(text: str) -> list[Numeral]:
     candidates += [Numeral(s, False) for s in find_english_number_words(text)]
     candidates += [Numeral(s, False) for s in find_korean_native_numbers(text)]
     candidates += _sino_numerals(text)
-    chosen: list[Numeral] = []
-    for c in candidates:
-        if all(c.span.end <= o.span.start or o.span.end <= c.span.start for o in chosen):
-            chosen.append(c)
+    taken = Occupancy(len(text))
+    chosen = [c for c in candidates if taken.claim(c.span.start, c.span.end)]
     return sorted(chosen, key=lambda n: n.span.start)

@@ -34,6 +34,8 @@ A_ONE_BEFORE = frozenset({
 })
 
 _WORD = re.compile(r"[a-z]+")
+# What may follow "a third" for it to be the fraction ("a third of", "a third.", end of text).
+_FRACTION_END = re.compile(r"\s*(?:$|of |[.,;)])")
 
 
 @dataclass(frozen=True)
@@ -81,13 +83,12 @@ def find_english_number_words(text: str) -> list[NumberSpan]:
     while i < len(words):
         w, start, _ = words[i]
         nxt = words[i + 1][0] if i + 1 < len(words) else ""
-        if w in ("a", "an", "one") and nxt in _SINGULAR_DENOMINATORS and _joined(text, words, i):
-            after = text[words[i + 1][2]:].lstrip()
-            if w == "one" or not after or after.startswith(("of ", ".", ",", ";", ")")):
-                out.append(NumberSpan(Fraction(1, DENOMINATORS[nxt]), start, words[i + 1][2],
-                                      True))
-                i += 2
-                continue
+        if (w in ("a", "an", "one") and nxt in _SINGULAR_DENOMINATORS
+                and _joined(text, words, i)
+                and (w == "one" or _FRACTION_END.match(text, words[i + 1][2]))):
+            out.append(NumberSpan(Fraction(1, DENOMINATORS[nxt]), start, words[i + 1][2], True))
+            i += 2
+            continue
         half_unit = (w == "half" and nxt in ("a", "an") and i + 2 < len(words)
                      and words[i + 2][0] in A_ONE_BEFORE)
         if half_unit and _joined(text, words, i) and _joined(text, words, i + 1):

@@ -93,34 +93,45 @@ _KO_UNIT = {"년": "year", "개월": "month", "달": "month", "주": "week", "�
             "시간": "hour", "분": "minute"}
 
 
-def _mask(text: str, start: int, end: int) -> str:
-    return text[:start] + " " * (end - start) + text[end:]
-
-
 def _num(value: Fraction) -> str:
     return str(value).replace("/", "r")
 
 
 class _Collector:
-    """Accumulates classified quantities and the replacements for the canonical text."""
+    """Accumulates classified quantities and the replacements for the canonical text; the
+    masking and the rewriting cost time linear in the text, however many quantities it holds."""
 
     def __init__(self, text: str) -> None:
         self.original = text
-        self.work = text
+        self._chars = list(text)
+        self._work: str | None = text
         self.values: dict[str, list[object]] = {k: [] for k in (
             "dates", "years", "percents", "money", "durations", "numbers")}
         self.tokens: list[tuple[int, int, str]] = []
 
+    @property
+    def work(self) -> str:
+        """The text with every quantity found so far blanked out."""
+        if self._work is None:
+            self._work = "".join(self._chars)
+        return self._work
+
     def add(self, kind: str, value: object, start: int, end: int, token: str) -> None:
         self.values[kind].append(value)
         self.tokens.append((start, end, f" q{token} "))
-        self.work = _mask(self.work, start, end)
+        self._chars[start:end] = [" "] * (end - start)
+        self._work = None
 
     def canonical(self) -> str:
-        text = self.original
-        for start, end, token in sorted(self.tokens, reverse=True):
-            text = text[:start] + token + text[end:]
-        return text
+        pieces: list[str] = []
+        position = 0
+        for start, end, token in sorted(self.tokens):
+            if start < position:
+                continue
+            pieces.extend((self.original[position:start], token))
+            position = end
+        pieces.append(self.original[position:])
+        return "".join(pieces)
 
 
 def _add_duration(c: _Collector, value: Fraction, word: str, start: int, end: int) -> None:

@@ -1,19 +1,26 @@
 """Score a predictions JSONL file: one JSON object a line with `prediction` and `answer`
-(required), `aliases`, `answer_type`, `question`, `id` (optional).
+(required), `aliases`, `answer_type`, `question`, `answer_ko`, `as_of`, `distractors`, `id`
+(optional). `question`, `answer_ko` (the Hangul answer), `as_of` (YYYY-MM-DD) and `distractors`
+(answers never to accept) enable the rules that need them: romanized names, dates without the
+year the question fixes, acronyms and short names.
 
 A malformed line becomes one error "PATH:LINE: field: problem" and the other lines are still
-scored. An absent or unknown `answer_type` is inferred from the answer. Rows sharing an `id` form
-one bootstrap cluster; a row without an id is its own cluster (its line number).
+scored; a file with no line at all is an error ("no predictions"). A UTF-8 byte order mark on
+line 1 is ignored. An absent or unknown `answer_type` is inferred from the answer. Rows sharing
+an `id` (a string or an integer, never a boolean) form one bootstrap cluster; a row without an id
+is its own cluster (its line number).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.scoring.context import GoldContext
 from harness.scoring.judge import Judgement, judge
 from harness.scoring.metrics import generation_summary
 
@@ -28,6 +35,9 @@ class ScoredFile:
     errors: list[str] = field(default_factory=list)
     summary: dict[str, float] = field(default_factory=dict)
     judgements: list[Judgement] = field(default_factory=list)
+
+
+_DATE = re.compile(r"[12]\d{3}-\d{2}-\d{2}")
 
 
 class _LineError(Exception):
@@ -46,16 +56,28 @@ def _string(obj: dict[str, Any], key: str, *, required: bool) -> str | None:
     return value
 
 
-def _aliases(obj: dict[str, Any]) -> list[str]:
-    value = obj.get("aliases")
+def _strings(obj: dict[str, Any], key: str) -> list[str]:
+    value = obj.get(key)
     if value is None:
         return []
     if not isinstance(value, list):
-        raise _LineError("aliases", f"expected a list of strings, got {type(value).__name__}")
-    for k, alias in enumerate(value):
-        if not isinstance(alias, str):
-            raise _LineError(f"aliases[{k}]", f"expected a string, got {type(alias).__name__}")
+        raise _LineError(key, f"expected a list of strings, got {type(value).__name__}")
+    for k, item in enumerate(value):
+        if not isinstance(item, str):
+            raise _LineError(f"{key}[{k}]", f"expected a string, got {type(item).__name__}")
     return list(value)
+
+
+def _context(obj: dict[str, Any]) -> GoldContext:
+    as_of = _string(obj, "as_of", required=False)
+    if as_of is not None and not _DATE.fullmatch(as_of.strip()):
+        raise _LineError("as_of", f"expected a date YYYY-MM-DD, got {as_of!r}")
+    return GoldContext(
+        question=_string(obj, "question", required=False),
+        answer_ko=_string(obj, "answer_ko", required=False),
+        as_of=as_of,
+        excluded=tuple(_strings(obj, "distractors")),
+    )
 
 
 def _parse(line: str) -> dict[str, Any]:
@@ -74,14 +96,16 @@ def _judge_row(obj: dict[str, Any]) -> Judgement:
     assert prediction is not None and answer is not None
     if not answer.strip():
         raise _LineError("answer", "empty")
-    aliases = _aliases(obj)
+    aliases = _strings(obj, "aliases")
     answer_type = obj.get("answer_type")
     if answer_type is not None and not isinstance(answer_type, str):
         raise _LineError("answer_type", f"expected a string, got {type(answer_type).__name__}")
-    _string(obj, "question", required=False)
-    if obj.get("id") is not None and not isinstance(obj["id"], (str, int)):
-        raise _LineError("id", f"expected a string or integer, got {type(obj['id']).__name__}")
-    return judge(prediction, answer, aliases, answer_type)
+    context = _context(obj)
+    identifier = obj.get("id")
+    if identifier is not None and (isinstance(identifier, bool)
+                                   or not isinstance(identifier, (str, int))):
+        raise _LineError("id", f"expected a string or integer, got {type(identifier).__name__}")
+    return judge(prediction, answer, aliases, answer_type, context=context)
 
 
 def score_predictions_file(path: Path) -> ScoredFile:
@@ -98,7 +122,7 @@ def score_predictions_file(path: Path) -> ScoredFile:
     clusters: list[str] = []
     for number, raw in enumerate(data.splitlines(), start=1):
         try:
-            line = raw.decode("utf-8")
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError:
             scored.errors.append(f"{path}:{number}: encoding: not valid UTF-8")
             continue
@@ -119,5 +143,8 @@ def score_predictions_file(path: Path) -> ScoredFile:
         })
         has_id = obj.get("id") is not None
         clusters.append(f"id:{obj['id']}" if has_id else f"line:{number}")
+    if not scored.rows and not scored.errors:
+        raise HarnessError(f"{path}: no predictions (the file holds no JSON lines; expected one "
+                           "object a line with `prediction` and `answer`)")
     scored.summary = generation_summary(scored.judgements, clusters)
     return scored

@@ -86,7 +86,7 @@ def offers_alternative(
     return False
 
 
-def _match_tokens(pred: list[str], golds: Sequence[list[str]]) -> TextResult:
+def match_tokens(pred: list[str], golds: Sequence[list[str]]) -> TextResult:
     failure = "no-match"
     for gold in golds:
         for span in find_phrase(pred, gold):
@@ -103,12 +103,12 @@ def match_text(pred_text: str, golds: Sequence[str]) -> TextResult:
     """Correct if some gold phrase is in the prediction, not negated, and no alternative answer
     is offered next to it. Quantities inside phrases compare by value ("more than 50%" =
     "more than 50 percent") when the plain comparison fails."""
-    result = _match_tokens(answer_tokens(pred_text), [tokens(g) for g in golds])
+    result = match_tokens(answer_tokens(pred_text), [tokens(g) for g in golds])
     if result.correct:
         return result
     canonical_golds = [extract_quantities(g) for g in golds]
     if all(q.is_empty() for q in canonical_golds):
         return result
     pred = answer_tokens(extract_quantities(pred_text).canonical)
-    by_value = _match_tokens(pred, [tokens(q.canonical) for q in canonical_golds])
+    by_value = match_tokens(pred, [tokens(q.canonical) for q in canonical_golds])
     return TextResult(True, f"value-{by_value.rule}") if by_value.correct else result

@@ -26,8 +26,23 @@ def test_agreement_script(capsys: pytest.CaptureFixture[str]) -> None:
     assert module.main([]) == 0
     out = capsys.readouterr().out
     assert "lm-eval EM" in out and "overall" in out
-    for kind in ("percent", "date", "person", "yes_no"):
+    for kind in ("percent", "date", "person", "yes_no", "class romanization", "class list",
+                 "class acronym", "class elaboration", "class date-year"):
         assert kind in out
+    assert "agreement_set.jsonl" in out and "holdout_set.jsonl" in out
+    assert "seed distractors judged correct: 0" in out
+
+
+def test_agreement_set_is_large_and_graded_both_ways() -> None:
+    """>= 60 answers over the five classes, correct and incorrect in each, with Korean ones."""
+    import json
+    path = SCRIPT.parents[1] / "tests" / "scoring" / "agreement_set.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 60
+    for cls in ("romanization", "acronym", "list", "elaboration", "date-year"):
+        verdicts = {r["expected"] for r in rows if r["class"] == cls}
+        assert verdicts == {"correct", "incorrect"}, cls
+    assert sum(r["lang"] == "ko" for r in rows) >= 10
 
 
 def test_lm_eval_baseline_is_computed() -> None:
@@ -43,4 +58,4 @@ def test_threshold_failure_exits_non_zero(tmp_path: Path) -> None:
         '{"id": "x", "gold": "Seoul", "aliases": [], "answer_type": "place", '
         '"prediction": "Busan", "expected": "correct", "note": "deliberately mislabelled"}\n'
     )
-    assert _load().main(["--cases", str(cases)]) == 1
+    assert _load().main(["--cases", str(cases), "--report-only"]) == 1

@@ -88,3 +88,63 @@ def test_help_explains(app: typer.Typer) -> None:
     for words in ("PREDICTIONS", "not_attempted", "aliases", "answer_type", "--format",
                   "jsonl", "95%", "exits with status 2"):
         assert words in result.stdout, words
+
+
+def test_empty_file_says_no_predictions_exit_2(app: typer.Typer, tmp_path: Path) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_text("")
+    for fmt in ("jsonl", "json", "md"):
+        result = CliRunner().invoke(app, ["score", str(path), "--format", fmt])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(f"error: {path}: no predictions")
+        assert result.stdout == ""
+
+
+def test_bom_and_boolean_id(app: typer.Typer, tmp_path: Path) -> None:
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"id": "a", "prediction": "Seoul", "answer": "Seoul"}\n'
+                     b'{"id": true, "prediction": "Seoul", "answer": "Seoul"}\n')
+    result = CliRunner().invoke(app, ["score", str(path)])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout.strip())["verdict"] == "correct"
+    assert result.stderr.strip() == f"{path}:2: id: expected a string or integer, got bool"
+
+
+def test_context_fields_enable_relaxations(app: typer.Typer, tmp_path: Path) -> None:
+    rows = [
+        {"prediction": "Yun Seok-yeol", "answer": "Yoon Suk Yeol", "answer_ko": "윤석열",
+         "answer_type": "person"},
+        {"prediction": "Yun Seok-yeol", "answer": "Yoon Suk Yeol", "answer_type": "person"},
+        {"prediction": "July 3", "answer": "July 3, 2025", "answer_type": "date",
+         "question": "On what date in 2025 did the Assembly pass it?"},
+        {"prediction": "July 3", "answer": "July 3, 2025", "answer_type": "date",
+         "as_of": "2025-07-15"},
+        {"prediction": "KEIA", "answer": "Korea Economic Institute of America",
+         "answer_type": "organization", "distractors": ["Korea Energy Institute of America"]},
+        {"prediction": "aluminium and steel", "answer": "steel and aluminum"},
+    ]
+    path = tmp_path / "ctx.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(app, ["score", str(path)])
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["verdict"], r["rule"]) for r in out] == [
+        ("correct", "person:romanization"), ("incorrect", "person:name-mismatch"),
+        ("correct", "date:year-from-question"), ("correct", "date:year-from-as-of"),
+        ("incorrect", "organization:no-match"), ("correct", "list:unordered"),
+    ]
+
+
+def test_bad_context_fields_are_line_errors(app: typer.Typer, tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"prediction": "x", "answer": "x", "as_of": "July 2025"}\n'
+                    '{"prediction": "x", "answer": "x", "distractors": "y"}\n'
+                    '{"prediction": "x", "answer": "x", "answer_ko": 3}\n')
+    result = CliRunner().invoke(app, ["score", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"{path}:1: as_of: expected a date YYYY-MM-DD, got 'July 2025'",
+        f"{path}:2: distractors: expected a list of strings, got str",
+        f"{path}:3: answer_ko: expected a string, got int",
+    ]

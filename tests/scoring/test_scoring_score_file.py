@@ -71,9 +71,29 @@ def test_missing_file(tmp_path: Path) -> None:
         score_predictions_file(tmp_path / "nope.jsonl")
 
 
-def test_empty_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("content", [b"", b"\n\n  \n"])
+def test_empty_file_is_no_predictions(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "empty.jsonl"
-    path.write_text("")
+    path.write_bytes(content)
+    with pytest.raises(HarnessError, match="no predictions"):
+        score_predictions_file(path)
+
+
+def test_bom_on_line_1_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + _row(prediction="Seoul", answer="Seoul").encode() + b"\n"
+                     + _row(prediction="25%", answer="25 percent").encode() + b"\n")
     scored = score_predictions_file(path)
-    assert scored.rows == [] and scored.errors == []
-    assert scored.summary["n"] == 0.0
+    assert scored.errors == []
+    assert [r["verdict"] for r in scored.rows] == ["correct", "correct"]
+
+
+@pytest.mark.parametrize("identifier", [True, False])
+def test_boolean_id_refused(tmp_path: Path, identifier: bool) -> None:
+    path = _write(tmp_path / "ids.jsonl", [
+        _row(id=identifier, prediction="Seoul", answer="Seoul"),
+        _row(id=7, prediction="Seoul", answer="Seoul"),
+    ])
+    scored = score_predictions_file(path)
+    assert scored.errors == [f"{path}:1: id: expected a string or integer, got bool"]
+    assert [r["id"] for r in scored.rows] == [7]
