@@ -31,8 +31,8 @@ def _lower_or_capitalised(pattern: str) -> str:
 
 
 _EN = re.compile(
-    rf"\b(?:{_lower_or_capitalised(_PRONOUNS_EN)}|{_lower_or_capitalised(_DEFINITE_EN)}"
-    rf"|{_lower_or_capitalised(_RELATIVE_EN)})\b")
+    rf"\b(?:{_lower_or_capitalised(_RELATIVE_EN)}|{_lower_or_capitalised(_DEFINITE_EN)}"
+    rf"|{_lower_or_capitalised(_PRONOUNS_EN)})\b")
 _KO = re.compile(
     r"(?:^|[\s\"“(])(?:그는|그가|그의|그녀|그들|이들|이는|이번 주|지난주|다음 주|이번 달|"
     r"지난달|다음 달|"
@@ -46,15 +46,21 @@ _PERSONAL = frozenset(_PERSONAL_TEXT.split())
 _NAME_BEFORE = re.compile(r"\b[A-Z][A-Za-z-]+")
 _NOT_NAMES_TEXT = (
     "The A An This That These Those In On At For Of By To From With As And But Or If When While "
-    "He She It They We I You His Her Its Their Our However Meanwhile Also Yet So")
+    "He She It They We I You His Her Its Their Our However Meanwhile Also Yet So "
+    "What Which Who Whom Whose When Where Why How According Fill Answer Question Article")
 _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
 
 
 def _antecedent_before(text: str, position: int) -> bool:
-    """Whether a name comes before `position` in the same quote ("Kim said he ...")."""
-    quote = max(text.rfind('"', 0, position), text.rfind("“", 0, position))
-    before = text[quote + 1: position] if quote >= 0 else text[:position]
-    return any(m.group(0) not in _NOT_NAMES for m in _NAME_BEFORE.finditer(before))
+    """Whether `position` is inside a quote that names someone before it ("Kim said he ...");
+    a pronoun outside quotes never has an antecedent in the question."""
+    before = text[:position]
+    straight = before.count('"') % 2 == 1
+    curly = before.rfind("“") > before.rfind("”")
+    if not (straight or curly):
+        return False
+    quote = max(before.rfind('"'), before.rfind("“"))
+    return any(m.group(0) not in _NOT_NAMES for m in _NAME_BEFORE.finditer(before[quote + 1:]))
 
 
 def unresolved(question: str, *, ignore: str = "") -> str | None:

@@ -15,6 +15,7 @@ from harness.build.draft import Draft, Rejection
 from harness.build.evidence import find_answer, snap_evidence, states_answer
 from harness.build.source import SourceDoc
 from harness.build.standalone import unresolved
+from harness.scoring.compare import NUMERIC_TYPES
 from harness.scoring.infer import infer_answer_type
 from harness.scoring.judge import Verdict, judge
 from harness.scoring.lexicon import ROMAN_SURNAMES
@@ -33,6 +34,22 @@ class Checked:
 
 def _blankless(question: str) -> str:
     return normalize_text(question.replace("___", " "))
+
+
+def _type_disagreement(proposed: str | None, inferred: AnswerType) -> str:
+    """Why the drafter's type and the scorer's inference cannot both hold ("" when they can):
+    one says a person and the other not, or one a quantity and the other not."""
+    try:
+        mine = AnswerType(proposed) if proposed else None
+    except ValueError:
+        return ""
+    if mine is None or mine is inferred:
+        return ""
+    if (mine is AnswerType.PERSON) != (inferred is AnswerType.PERSON):
+        return "person or not"
+    if (mine in NUMERIC_TYPES) != (inferred in NUMERIC_TYPES):
+        return "quantity or not"
+    return ""
 
 
 def _is_correct(pred: str, answer: str, aliases: tuple[str, ...], kind: AnswerType) -> bool:
@@ -56,6 +73,10 @@ class Verifier:
             return no("evidence-not-in-document",
                       f"no span of the document matches the quote {draft.evidence[:80]!r}")
         kind = infer_answer_type(draft.answer)
+        if disagreement := _type_disagreement(draft.answer_type, kind):
+            return no("type-disagreement", f"the drafter calls {draft.answer!r} "
+                      f"{draft.answer_type} but the scorer reads it as {kind.value} "
+                      f"({disagreement}): its distractors and scoring would be wrong")
         aliases = tuple(a for a in draft.aliases if a.strip() and a != draft.answer)
         found = find_answer(draft.answer, aliases, kind, evidence)
         if found is None:
