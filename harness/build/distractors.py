@@ -79,7 +79,7 @@ def moved_numbers(answer: str, kind: AnswerType) -> Iterator[str]:
             yield answer[: match.start()] + _format(moved, like) + answer[match.end():]
         return
     word = _WORD.search(answer)
-    if word is not None:
+    if word is not None and not answer[word.end():].startswith("-"):  # not "one-third"
         index = _WORDS.index(word.group(1).lower())
         for other in (index + 1, index - 1, index + 2, index + 3):
             if 1 < other < len(_WORDS) and other != index:  # never "one weeks"

@@ -20,7 +20,11 @@ from harness.scoring.lexicon import EN_TITLES
 _CAP = r"(?:[A-Z][A-Za-z0-9]*(?:[-'’.&][A-Za-z0-9]+)*\.?)"
 _RUN = re.compile(
     rf"(?<![A-Za-z0-9]){_CAP}(?:[ ](?:(?:of|for|and|de|the)[ ])?(?:{_CAP}|\d+(?:\.\d+)?\b))*")
-_POSSESSIVE = re.compile(r"['’]s ")
+_POSSESSIVE = re.compile(r"['’]s | and ")  # "Korea's Trade Minister", "China and France"
+_VERB_START = re.compile(r"^[A-Z][a-z]+(?:ing|ed)\s")  # "Blaming Yoon for ...", "Asked about"
+_TITLE_TEXT = ("president minister chairman chairwoman ceo director ambassador secretary governor "
+               "mayor senator prof dr mr mrs ms gen former then-president nominee lawmaker")
+_TITLES = frozenset(_TITLE_TEXT.split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _CALENDAR_TEXT = (
     "january february march april may june july august september october november december "
@@ -32,7 +36,7 @@ _FUNCTION_TEXT = (
     "he she it they we i you his her its their our my your there here however meanwhile also "
     "yet so not no after before since under over during about according")
 _FUNCTION = frozenset(_FUNCTION_TEXT.split())
-_GENERIC_TEXT = "AI CEO CFO GDP IT TV PC AM PM OK ID PR VIP"
+_GENERIC_TEXT = "AI API GPU GPUs LLM CEO CFO GDP IT TV PC AM PM OK ID PR VIP North South East West"
 _GENERIC = frozenset(_GENERIC_TEXT.split())  # acronyms that are not names
 _NOT_PERSON_TEXT = (  # last words that make a capitalised run a place, thing or body
     "river bridge street road avenue park lake mountain island bay sea ocean valley council "
@@ -56,8 +60,10 @@ def capitalised_words(text: str) -> set[str]:
 
 def _person_core(text: str) -> str:
     """Cut leading title words ("Trade Minister Yeo Han-koo" -> "Yeo Han-koo") when what is
-    left reads as a person's name."""
+    left reads as a person's name; a title before one name goes ("President Yoon" -> "Yoon")."""
     words = text.split()
+    if len(words) == 2 and words[0].lower() in _TITLES:
+        return words[1]
     for cut in range(1, len(words) - 1):
         if words[cut - 1].lower().strip(".") not in EN_TITLES:
             break
@@ -71,13 +77,18 @@ def _runs(sentence: str) -> Iterable[tuple[int, str]]:
     """Capitalised runs, split after a possessive ("South Korea's Trade Minister ...")."""
     for match in _RUN.finditer(sentence):
         start = match.start()
-        for piece in _POSSESSIVE.split(match.group(0)):
-            yield start, piece
-            start += len(piece) + 3
+        text = match.group(0)
+        cuts = [0, *(m.end() for m in _POSSESSIVE.finditer(text))]
+        ends = [m.start() for m in _POSSESSIVE.finditer(text)] + [len(text)]
+        for a, b in zip(cuts, ends, strict=True):
+            yield start + a, text[a:b]
 
 
 def _english(sentence: str, known: set[str]) -> Iterable[tuple[int, str]]:
     for start, text in _runs(sentence):
+        if _VERB_START.match(text):
+            cut = text.index(" ") + 1
+            start, text = start + cut, text[cut:]
         while True:  # drop leading function words ("The", "In") and sentence-initial words
             first = _WORD.match(text)
             word = first.group(0).lower() if first else ""

@@ -79,6 +79,8 @@ def name_pool(docs: list[SourceDoc]) -> dict[tuple[str, str], list[str]]:
     for doc in docs:
         known = capitalised_words(doc.text) if doc.language == "en" else set()
         for sentence in split_sentences(doc.text, doc.language):
+            if " ".join(sentence.text.split()) == doc.title:
+                continue
             for span in entity_spans(sentence.text, doc.language, known):
                 pool.setdefault((doc.language, span.answer_type.value), []).append(span.text)
     return pool

@@ -58,7 +58,7 @@ class ReviewStore:
     def document_text(self, doc_id: str) -> str:
         for doc in self.config.get("documents", []):
             if doc.get("id") == doc_id:
-                return (self.root / doc["file"]).read_text(encoding="utf-8")
+                return (self.root / str(doc["file"])).read_text(encoding="utf-8")
         return ""
 
     def document_title(self, doc_id: str) -> str:

@@ -21,6 +21,7 @@ from harness.scoring.judge import Verdict, judge
 from harness.scoring.lexicon import ROMAN_SURNAMES
 from harness.scoring.normalize import normalize_text
 
+SAME_ANSWER_LIMIT = 2  # facts of one document with the same answer ("North Korea" x 13)
 NEAR_DUPLICATE = 85.0  # rapidfuzz ratio of two questions with the same answer (title aside)
 
 
@@ -93,6 +94,11 @@ class Verifier:
         if draft.question_ko and (word_ko := unresolved(draft.question_ko, ignore=doc.title)):
             return no("not-standalone", f"{word_ko!r} needs the article to be understood")
         mine = _blankless(draft.question.replace(doc.title, " "))
+        same = [o for o in self.accepted if o.draft.document == doc.id
+                and normalize_text(o.draft.answer) == normalize_text(draft.answer)]
+        if len(same) >= SAME_ANSWER_LIMIT:
+            return no("same-answer-again", f"{len(same)} accepted facts of this document "
+                      f"already have the answer {draft.answer!r}")
         for other in self.accepted:
             if other.draft.document != doc.id or not (
                     _is_correct(draft.answer, other.draft.answer, other.draft.aliases,
