@@ -1,7 +1,10 @@
-"""The model drafter: a local HF causal LM proposes facts as JSON for each paragraph
-(constrained to the draft schema with lm-format-enforcer when installed, repaired with
-json-repair otherwise). Whatever it writes is only a proposal: verify.py checks every draft,
-and output that is no JSON or no draft becomes a rejection with the text it wrote."""
+"""The model drafter: a local HF causal LM proposes facts as JSON for each paragraph, repaired
+with json-repair (or, with `constrained`, generated under the draft schema by
+lm-format-enforcer: opt-in, as its per-token cost is high on CPU and, with transformers 5 and
+byte-level BPE, it refuses some tokens that close a string and open the next field, which sends
+the tiny drafter off its memorised output). Whatever it writes is only a proposal: verify.py
+checks every draft, and output that is no JSON or no draft becomes a rejection with the text it
+wrote."""
 
 from __future__ import annotations
 
@@ -105,10 +108,11 @@ class ModelDrafter:
     tokenizer: Any
     identity: str
     max_new_tokens: int = 384
-    constrained: bool = True
+    constrained: bool = False
 
     @classmethod
-    def load(cls, path: Path, max_new_tokens: int = 384) -> ModelDrafter:
+    def load(cls, path: Path, max_new_tokens: int = 384, constrained: bool = False
+             ) -> ModelDrafter:
         """Load a local model folder (config.json + weights + tokenizer); no hub download."""
         if not (path / "config.json").is_file():
             raise HarnessError(f"--drafter {path}: not 'rules' and not a model folder (no "
@@ -121,8 +125,11 @@ class ModelDrafter:
         model: Any = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
         model = model.to(device)
         digest = hashlib.sha256((path / "config.json").read_bytes()).hexdigest()[:8]
+        if constrained and not constrain.available():
+            raise HarnessError("--constrain needs lm-format-enforcer: pip install "
+                               "'fact-harness[drafter]'")
         return cls(model.eval(), tokenizer, f"model:{path.name}@{digest}", max_new_tokens,
-                   constrain.available())
+                   constrained)
 
     def generate(self, prompt: str) -> str:
         import torch

@@ -21,12 +21,13 @@ from harness.suite.loader import load_suite
 from harness.suite.validate import validate_suite
 
 
-def _drafter(name: str, max_new_tokens: int) -> tuple[Drafter, str]:
+def _drafter(name: str, max_new_tokens: int, constrained: bool) -> tuple[Drafter, str]:
     if name == DRAFTER:
         return draft_document, DRAFTER
     from harness.build.model_drafter import ModelDrafter
 
-    model = ModelDrafter.load(Path(name), max_new_tokens=max_new_tokens)
+    model = ModelDrafter.load(Path(name), max_new_tokens=max_new_tokens,
+                              constrained=constrained)
     return model.draft_document, model.identity
 
 
@@ -71,6 +72,8 @@ def build_command(
         help="At most this many facts per document (first in text order).")] = None,
     max_new_tokens: Annotated[int, typer.Option(
         help="Model drafter: tokens generated per paragraph.")] = 384,
+    constrain: Annotated[bool, typer.Option(
+        help="Model drafter: generate under the JSON schema (lm-format-enforcer).")] = False,
     force: Annotated[bool, typer.Option(help="Replace --out when it holds files.")] = False,
 ) -> None:
     """Draft facts from DOCUMENTS, verify every draft against its document, and write a
@@ -79,7 +82,7 @@ def build_command(
     options = BuildOptions(published=_published(published), outlet=outlet,
                            max_bytes=max_bytes, max_facts=max_facts)
     prepare_out(out, force)
-    draft, identity = _drafter(drafter, max_new_tokens)
+    draft, identity = _drafter(drafter, max_new_tokens, constrain)
     result = run_build(documents, draft, identity, options, today=today)
     for problem in result.problems:
         error_line(problem)
