@@ -6,6 +6,7 @@ HARNESS := $(VENV)/bin/harness
 SUITE ?= tasks/kr-news-2025-07
 MODELS ?= models
 RESULTS ?= results
+DRAFTED ?= drafted/exaone
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
@@ -28,7 +29,12 @@ demo: models
 	$(HARNESS) tasks validate $(SUITE)
 	$(HARNESS) run --model $(MODELS)/tiny-exaone4-random --suite $(SUITE) --results $(RESULTS)
 	$(HARNESS) run --model $(MODELS)/tiny-exaone4-memorizer --suite $(SUITE) --results $(RESULTS)
+	$(HARNESS) build $(SUITE)/documents/kh-exaone-4.txt --out $(DRAFTED) --force \
+		--name drafted-exaone --published 2025-07-15 --outlet "Korea Herald"
+	$(HARNESS) run --model $(MODELS)/tiny-exaone4-random --suite $(DRAFTED) --results $(RESULTS)
+	$(HARNESS) run --model $(MODELS)/tiny-exaone4-memorizer --suite $(DRAFTED) --results $(RESULTS)
 	$(HARNESS) leaderboard --results $(RESULTS) --suite kr-news-2025-07
+	$(HARNESS) leaderboard --results $(RESULTS) --suite drafted-exaone
 	$(HARNESS) report --results $(RESULTS) --out $(RESULTS)/report
 
 lint: install
@@ -41,4 +47,4 @@ test: install lint typecheck
 	$(PY) -m pytest -q
 
 clean:
-	rm -rf $(VENV) $(MODELS) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(MODELS) drafted .pytest_cache .mypy_cache .ruff_cache

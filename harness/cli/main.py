@@ -9,7 +9,7 @@ from typing import NoReturn
 import typer
 
 from harness import __version__
-from harness.cli import bench, compare, interop, leaderboard, report, run, score, tasks
+from harness.cli import bench, build, compare, interop, leaderboard, report, run, score, tasks
 from harness.cli.common import fail, say
 from harness.errors import HarnessError
 
@@ -25,7 +25,7 @@ app.command("bench")(bench.bench_command)
 app.add_typer(tasks.app, name="tasks")
 
 
-for module in (score, compare, report, interop):
+for module in (score, compare, report, interop, build):
     module.register(app)
 
 

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from harness.cli.common import DEFAULT_SUITE, console, error_line, fail, load_suite_or_exit, say
+from harness.cli.review import review_command
 from harness.errors import HarnessError
 from harness.prompts.items import build_items
 from harness.suite.loader import load_suite
@@ -19,6 +20,7 @@ from harness.suite.validate import validate_suite
 app = typer.Typer(help="Inspect, validate and export task suites.", no_args_is_help=True)
 
 SuiteArg = Annotated[Path, typer.Argument(help="Suite folder (holding suite.yaml).")]
+app.command("review")(review_command)
 
 
 @app.command("list")

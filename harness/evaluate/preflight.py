@@ -3,6 +3,7 @@ room for the few-shot examples, and options that none of those tasks would use."
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from harness.errors import HarnessError
@@ -69,6 +70,19 @@ def check_generation_options(options: RunOptions, tasks: list[TaskDef]) -> None:
                        f"choices scored by log-likelihood); drop {them} or add a qa task")
 
 
+def draft_facts(suite: Suite) -> int:
+    """Facts still `status: draft` (written by `harness build`, not yet reviewed)."""
+    return sum(1 for fact in suite.facts if fact.status == "draft")
+
+
+def warn_drafts(suite: Suite) -> None:
+    """One line on stderr when the suite still holds unreviewed draft facts."""
+    count = draft_facts(suite)
+    if count:
+        print(f"warning: suite {suite.name} has {count} draft facts not yet reviewed "
+              f"(harness tasks review {suite.root})", file=sys.stderr)
+
+
 def preflight(options: RunOptions) -> Plan:
     """Check `options` against the suite before anything loads; HarnessError on the first
     problem."""
@@ -79,4 +93,5 @@ def preflight(options: RunOptions) -> Plan:
     tasks = select_tasks(suite, resolved.tasks)
     check_generation_options(options, tasks)
     check_fewshot(suite, tasks, resolved.num_fewshot)
+    warn_drafts(suite)
     return Plan(resolved, suite, tasks)

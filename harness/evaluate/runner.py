@@ -22,7 +22,7 @@ from harness.errors import HarnessError
 from harness.evaluate.backends import open_engine
 from harness.evaluate.judging import judge_choices, judge_generations
 from harness.evaluate.options import RunOptions
-from harness.evaluate.preflight import preflight
+from harness.evaluate.preflight import draft_facts, preflight
 from harness.evaluate.requests import (
     Decoding,
     PromptStyle,
@@ -152,7 +152,7 @@ def new_record(options: RunOptions, suite: Suite, tasks: list[TaskDef], info: Mo
         harness_git_sha=git_sha(), model=ModelRecord(**asdict(info)),
         suite=SuiteRecord(name=suite.name, version=suite.config.version,
                           content_hash=suite.content_hash, path=str(options.suite),
-                          tasks=[t.name for t in tasks]),
+                          tasks=[t.name for t in tasks], draft_facts=draft_facts(suite)),
         settings=_settings(options, style, info),
     )
 

@@ -101,6 +101,7 @@ class SuiteRecord(_Record):
     content_hash: str
     path: str
     tasks: list[str]
+    draft_facts: int = 0  # facts still `status: draft` (harness build, not yet reviewed)
 
 
 class Settings(_Record):

@@ -76,6 +76,9 @@ class Fact(_Strict):
     answer_ko: str | None = None
     aliases_ko: tuple[str, ...] = ()
     distractors_ko: tuple[str, str, str] | None = None
+    # set by `harness build`: a drafted fact stays "draft" until reviewed (tasks review)
+    status: Literal["draft", "reviewed"] | None = None
+    drafted_by: str | None = Field(None, description="drafter and model that proposed it")
 
     @field_validator("question", "answer", "evidence")
     @classmethod
