@@ -49,14 +49,13 @@ def check_devices(device: str, memory: dict[int | str, str] | None) -> None:
     """A map naming GPUs this machine lacks, or GPUs with --device cpu: one clear line."""
     gpus = [d for d in (memory or {}) if isinstance(d, int)]
     count = torch.cuda.device_count()
-    if gpus and device == "cpu":
-        raise HarnessError(f"--max-memory names GPU {gpus[0]} but --device cpu: drop the GPU "
-                           "entries or use --device auto")
     for gpu in gpus:
         if gpu >= count:
             raise HarnessError(f"--max-memory names GPU {gpu}, but this machine has "
-                               f"{count} CUDA device(s){' (none)' if not count else ''}: "
-                               "name only devices it has")
+                               f"{count} CUDA device(s): name only devices it has")
+    if gpus and device == "cpu":
+        raise HarnessError(f"--max-memory names GPU {gpus[0]} but --device cpu: drop the GPU "
+                           "entries or use --device auto")
 
 
 def execution_devices(device_map: dict[str, Any]) -> list[str]:

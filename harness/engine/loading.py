@@ -132,7 +132,8 @@ def load_model(model_id: str, options: LoadOptions, weights: bool = True
                 folder, dtype=dtype, trust_remote_code=options.trust_remote_code, **split)
             if split:  # placed by accelerate; offloaded weights live while the model does
                 model.harness_offload = offload
-                device = main_device(model.hf_device_map)
+                placed = getattr(model, "hf_device_map", None)  # absent: all on one device
+                device = main_device(placed) if placed else device
             else:
                 model.to(device)
         else:

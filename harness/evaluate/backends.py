@@ -26,8 +26,7 @@ def open_hf(options: RunOptions) -> Engine:
     from harness.engine.hf import HFEngine
 
     model, tokenizer, info = _load(options)
-    split = getattr(model, "hf_device_map", None) if options.device_map else None
-    if split is None:
+    if options.device_map is None:
         return HFEngine(model, tokenizer, info, batch_size=options.batch_size,
                         prefix_reuse=options.prefix_reuse, truncate=options.truncate)
     from harness.engine.device_map import (
@@ -37,6 +36,7 @@ def open_hf(options: RunOptions) -> Engine:
         placement,
     )
 
+    split = getattr(model, "hf_device_map", None) or {"": info.device}  # absent: one device
     devices = execution_devices(split)
     fallback = (MULTI_DEVICE_FALLBACK.format(devices=", ".join(devices))
                 if len(devices) > 1 and options.prefix_reuse else None)
