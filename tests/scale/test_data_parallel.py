@@ -30,6 +30,8 @@ def test_two_ranks_equal_one(tmp_path: Path, memorizer_model: Path, reference: P
     _, one, one_samples = only_run(reference)
     _, two, two_samples = only_run(results)
     worst = assert_same_results((one, one_samples), (two, two_samples))
+    for name, task in one.tasks.items():  # every request counted once, by the rank that ran it
+        assert two.tasks[name].prompt_tokens == task.prompt_tokens
     regimes = sorted({t.regime for t in two.tasks.values()})
     assert regimes == ["mc", "qa", "tf"] and len(two.tasks) == 8
     assert two.status == "complete" and two.distributed is not None
