@@ -1,29 +1,27 @@
-"""Data-parallel runs: `accelerate launch [--num_processes N] [--cpu] -m harness run …` (or
-torchrun) splits one run's requests across N ranks and writes one run folder.
+"""Data-parallel runs: `accelerate launch --num_processes N -m harness run …` (or torchrun)
+splits one run's requests across N ranks and writes one run folder.
 
 Every rank loads the model on its own device (GPU rank i on cuda:i; CPU ranks share the
 machine's cores, gloo), plans every task the same way, and computes its share: whole units
 of work, never an item split across ranks. A unit is all the items of an open-book task that
 share a document (so the document's prefix is computed once, on one rank), or one item of a
-closed-book task (its choices or repeats together). Units are spread by estimated token cost
-(longest first onto the least loaded rank). Each rank goes through the request cache (one
-SQLite file in WAL mode with a busy timeout, written by every rank as results are computed),
-so a killed run resumes with any number of ranks. Rank 0 gathers every rank's results
-(`gather_object`) and judges all items with the same code as a single-process run
-(`GatheredEngine` serves the gathered results), then writes run.json and samples.jsonl; the
-other ranks write nothing but their cache entries.
+closed-book task (its choices or repeats together). Units are spread by estimated token
+cost, longest first onto the least loaded rank (`shards.py`). Each rank goes through the
+request cache (one SQLite file in WAL mode with a busy timeout, written by every rank as
+results are computed), so a killed run resumes with any number of ranks. Rank 0 gathers
+every rank's results (`gather_object`) and judges all items with the same code as a
+single-process run (`GatheredEngine` serves the gathered results), then writes run.json and
+samples.jsonl; the other ranks write nothing but their cache entries.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import resource
 import socket
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,13 +39,12 @@ from harness.engine.types import (
 )
 from harness.errors import HarnessError
 from harness.evaluate.options import RunOptions
+from harness.evaluate.shards import Unit, assign, plan_digest, work_units
 from harness.results.records import DistributedRecord, RankRecord, RunRecord
 
 if TYPE_CHECKING:
     from harness.evaluate.runner import PlannedTask
     from harness.evaluate.runner import Progress as BarProgress
-
-CHARS_PER_TOKEN = 4  # cost estimate for a backend without a tokenizer
 
 
 MPI_SIZES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE")  # mpirun's ranks
@@ -76,81 +73,6 @@ def launched() -> bool:
 def is_main() -> bool:
     """Rank 0, or a process started without a launcher: the one that prints and writes."""
     return int(os.environ.get("RANK", "0") or 0) == 0
-
-
-@dataclass(frozen=True)
-class Unit:
-    """Items of one task that go to one rank together."""
-
-    task: int  # index into the run's planned tasks
-    items: tuple[int, ...]
-    cost: int  # estimated tokens: distinct prompt tokens (prefixes once) + new-token budgets
-
-
-def _texts(requests: Sequence[Any]) -> list[str]:
-    return [r.prompt if isinstance(r, GenRequest) else r.context + r.continuation
-            for r in requests]
-
-
-def _distinct_tokens(rows: list[list[int]]) -> int:
-    """Tokens a trie of `rows` holds: what prefix reuse computes at best."""
-    total, previous = 0, list[int]()
-    for row in sorted(rows):
-        common = 0
-        for a, b in zip(previous, row, strict=False):
-            if a != b:
-                break
-            common += 1
-        total += len(row) - common
-        previous = row
-    return total
-
-
-def _unit_cost(tokenizer: Any, requests: list[Any]) -> int:
-    texts = _texts(requests)
-    budget = sum(r.max_new_tokens for r in requests if isinstance(r, GenRequest))
-    if tokenizer is None:
-        rows = [[ord(c) for c in text[::CHARS_PER_TOKEN]] for text in texts]
-    else:
-        rows = [list(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
-    return _distinct_tokens(rows) + budget
-
-
-def work_units(planned: Sequence[PlannedTask], tokenizer: Any) -> list[Unit]:
-    """The run's units: per open-book task, one per document; per closed-book task, one per
-    item."""
-    units = []
-    for t, one in enumerate(planned):
-        groups: dict[str, list[int]] = {}
-        for i, item in enumerate(one.items):
-            key = item.document if one.task.with_document else item.item_id
-            groups.setdefault(key, []).append(i)
-        for members in groups.values():
-            requests = [r for i in members for r in one.requests.per_item[i]]
-            units.append(Unit(t, tuple(members), _unit_cost(tokenizer, requests)))
-    return units
-
-
-def assign(units: Sequence[Unit], ranks: int) -> list[list[Unit]]:
-    """Longest first, each onto the least loaded rank (ties: the lowest rank); the same on
-    every rank."""
-    loads = [0] * ranks
-    shares: list[list[Unit]] = [[] for _ in range(ranks)]
-    for unit in sorted(units, key=lambda u: (-u.cost, u.task, u.items[0])):
-        rank = min(range(ranks), key=lambda r: (loads[r], r))
-        loads[rank] += unit.cost
-        shares[rank].append(unit)
-    return shares
-
-
-def plan_digest(planned: Sequence[PlannedTask]) -> str:
-    """Every request of the run, hashed: ranks that render prompts differently disagree."""
-    digest = hashlib.sha256()
-    for one in planned:
-        for group in one.requests.per_item:
-            for request in group:
-                digest.update(json.dumps(asdict(request), sort_keys=True).encode())
-    return digest.hexdigest()[:16]
 
 
 @dataclass
