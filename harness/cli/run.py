@@ -19,6 +19,7 @@ from rich.progress import (
 from harness.cache.store import default_cache_dir
 from harness.cli.common import DEFAULT_SUITE, err_console, require_folder, say
 from harness.errors import HarnessError
+from harness.evaluate.distributed import is_main
 from harness.evaluate.options import PRESETS, RunOptions
 from harness.evaluate.runner import run
 from harness.leaderboard.table import Row, markdown_table
@@ -142,6 +143,13 @@ def run_command(
                                           rich_help_panel="Speed")] = None,
     no_cache: Annotated[bool, Opt("--no-cache", help="Compute every request; store nothing.",
                                   rich_help_panel="Speed")] = False,
+    device_map: Annotated[str | None, Opt(
+        help="Split the model across devices (auto | balanced | sequential; accelerate's "
+             "device_map): for a model larger than one GPU. One process only.",
+        rich_help_panel="Model")] = None,
+    max_memory: Annotated[str | None, Opt(
+        help="With --device-map: memory per device, e.g. 0=20GiB,1=20GiB,cpu=60GiB (what "
+             "does not fit is offloaded to disk).", rich_help_panel="Model")] = None,
 ) -> None:
     """Evaluate a causal LM on a suite; writes results/<run-id>/run.json and samples.jsonl.
 
@@ -161,6 +169,7 @@ def run_command(
         prefix_reuse=prefix_reuse, truncate=truncate,
         trust_remote_code=trust_remote_code, revision=revision,
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
+        device_map=device_map, max_memory=max_memory,
     )
     progress = RichProgress()
     try:
@@ -170,6 +179,8 @@ def run_command(
                           "the same command again to resume") from None
     finally:
         progress.stop()
+    if not is_main():  # a data-parallel rank other than 0: rank 0 reports the run
+        return
     record = read_run(run_dir)
     say(markdown_table([Row(record, run_dir)]))
     say(f"results: {run_dir} (requests computed {record.cache.computed}, from cache "

@@ -23,6 +23,8 @@ class LoadOptions:
     dtype: str = "auto"  # auto | float32 | bfloat16 | float16
     revision: str | None = None
     trust_remote_code: bool = False
+    device_map: str | None = None  # auto | balanced | sequential (engine/device_map.py)
+    max_memory: str | None = None  # "0=20GiB,cpu=60GiB"; beyond it, offload to disk
 
 
 def pick_device(device: str) -> str:
@@ -105,6 +107,18 @@ def load_model(model_id: str, options: LoadOptions, weights: bool = True
 
     device = pick_device(options.device)
     dtype = pick_dtype(options.dtype, device)
+    split: dict[str, Any] = {}
+    if options.device_map is not None and weights:
+        import tempfile
+
+        from harness.engine.device_map import check_devices, main_device, parse_max_memory
+
+        memory = parse_max_memory(options.max_memory)
+        check_devices(device, memory)
+        offload = tempfile.TemporaryDirectory(prefix="harness-offload-")
+        # --device cpu without --max-memory: all on the CPU (never a GPU the machine has)
+        split = {"device_map": options.device_map if device != "cpu" or memory else "cpu",
+                 "max_memory": memory, "offload_folder": offload.name}
     folder, source, revision = resolve_model(model_id, options.revision)
     try:
         tokenizer = AutoTokenizer.from_pretrained(
@@ -115,8 +129,13 @@ def load_model(model_id: str, options: LoadOptions, weights: bool = True
     try:
         if weights:
             model: Any = AutoModelForCausalLM.from_pretrained(
-                folder, dtype=dtype, trust_remote_code=options.trust_remote_code)
-            model.to(device)
+                folder, dtype=dtype, trust_remote_code=options.trust_remote_code, **split)
+            if split:  # placed by accelerate; offloaded weights live while the model does
+                model.harness_offload = offload
+                placed = getattr(model, "hf_device_map", None)  # absent: all on one device
+                device = main_device(placed) if placed else device
+            else:
+                model.to(device)
         else:
             with torch.device("meta"):
                 model = AutoModelForCausalLM.from_config(  # type: ignore[no-untyped-call]

@@ -18,15 +18,33 @@ def _load(options: RunOptions) -> tuple[Any, Any, ModelInfo]:
     from harness.engine.loading import LoadOptions, load_model
 
     return load_model(options.model, LoadOptions(options.device, options.dtype,
-                                                 options.revision, options.trust_remote_code))
+                                                 options.revision, options.trust_remote_code,
+                                                 options.device_map, options.max_memory))
 
 
 def open_hf(options: RunOptions) -> Engine:
     from harness.engine.hf import HFEngine
 
     model, tokenizer, info = _load(options)
-    return HFEngine(model, tokenizer, info, batch_size=options.batch_size,
-                    prefix_reuse=options.prefix_reuse, truncate=options.truncate)
+    if options.device_map is None:
+        return HFEngine(model, tokenizer, info, batch_size=options.batch_size,
+                        prefix_reuse=options.prefix_reuse, truncate=options.truncate)
+    from harness.engine.device_map import (
+        MULTI_DEVICE_FALLBACK,
+        Placed,
+        execution_devices,
+        placement,
+    )
+
+    split = getattr(model, "hf_device_map", None) or {"": info.device}  # absent: one device
+    devices = execution_devices(split)
+    fallback = (MULTI_DEVICE_FALLBACK.format(devices=", ".join(devices))
+                if len(devices) > 1 and options.prefix_reuse else None)
+    engine = HFEngine(model, tokenizer, info, batch_size=options.batch_size,
+                      prefix_reuse=options.prefix_reuse and fallback is None,
+                      truncate=options.truncate)
+    return Placed(engine, {"device_map": options.device_map, "max_memory": options.max_memory,
+                           "placement": placement(split), "fallback": fallback})
 
 
 def open_lm_eval(options: RunOptions) -> Engine:

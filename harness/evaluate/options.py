@@ -10,6 +10,7 @@ from pathlib import Path
 from harness.engine.window import POLICIES
 from harness.errors import HarnessError
 
+DEVICE_MAPS = ("auto", "balanced", "sequential")  # accelerate's device_map strategies
 PRESETS: dict[str, dict[str, object]] = {
     # LG's advice for EXAONE 4.0: reasoning at temperature 0.6, top_p 0.95; otherwise greedy.
     "exaone-reasoning": {"thinking": True, "temperature": 0.6, "top_p": 0.95},
@@ -48,6 +49,8 @@ class RunOptions:
     revision: str | None = None
     cache_dir: Path | None = None  # None: no request cache
     resume: bool = True
+    device_map: str | None = None  # auto | balanced | sequential: split across devices
+    max_memory: str | None = None  # with device_map: "0=20GiB,cpu=60GiB"
 
     def with_preset(self) -> RunOptions:
         if self.preset is None:
@@ -78,6 +81,12 @@ class RunOptions:
              f"--max-answer-tokens {self.max_answer_tokens}: must be >= 1"),
             (self.truncate is not None and self.truncate not in POLICIES,
              f"--truncate {self.truncate}: expected {' or '.join(POLICIES)}"),
+            (self.device_map is not None and self.device_map not in DEVICE_MAPS,
+             f"--device-map {self.device_map}: expected {', '.join(DEVICE_MAPS)}"),
+            (self.max_memory is not None and self.device_map is None,
+             f"--max-memory {self.max_memory}: only with --device-map"),
+            (self.device_map is not None and self.engine != "hf",
+             f"--device-map: only with --engine hf (not {self.engine})"),
         ]
         for bad, message in problems:
             if bad:
@@ -86,6 +95,7 @@ class RunOptions:
     def signature(self, model_key: str, suite_hash: str) -> str:
         """Same signature: the same evaluation (resumable into the same run folder)."""
         fields = {k: str(v) for k, v in vars(self).items()
-                  if k not in ("results_dir", "cache_dir", "resume", "batch_size")}
+                  if k not in ("results_dir", "cache_dir", "resume", "batch_size")
+                  and not (k in ("device_map", "max_memory") and v is None)}
         blob = json.dumps([model_key, suite_hash, fields], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:20]

@@ -20,6 +20,7 @@ from harness.engine.interface import Engine
 from harness.engine.types import ModelInfo
 from harness.errors import HarnessError
 from harness.evaluate.backends import open_engine
+from harness.evaluate.distributed import World
 from harness.evaluate.judging import judge_choices, judge_generations
 from harness.evaluate.options import RunOptions
 from harness.evaluate.preflight import draft_facts, preflight
@@ -188,15 +189,16 @@ def run(options: RunOptions, progress: Progress | None = None) -> Path:
     options, suite, tasks = plan.options, plan.suite, plan.tasks
     progress = progress or SilentProgress()
     t0 = time.perf_counter()
+    world = World.start(options)  # launched ranks (accelerate launch, torchrun); else None
     backend = open_engine(options)
     try:
-        return _evaluate(backend, options, suite, tasks, progress, t0)
+        return _evaluate(backend, options, suite, tasks, progress, t0, world)
     finally:
         backend.close()
 
 
 def _evaluate(backend: Engine, options: RunOptions, suite: Suite, tasks: list[TaskDef],
-              progress: Progress, t0: float) -> Path:
+              progress: Progress, t0: float, world: World | None = None) -> Path:
     load_seconds = time.perf_counter() - t0
     info = backend.info
     style, decoding = prompting(options, backend.tokenizer, suite.config.system_prompt)
@@ -207,6 +209,10 @@ def _evaluate(backend: Engine, options: RunOptions, suite: Suite, tasks: list[Ta
     cache = RequestCache(options.cache_dir) if options.cache_dir else None
     engine = CachedEngine(backend, cache)
     signature = options.signature(engine.model, suite.content_hash)
+    if world is not None:  # data parallel: ranks other than 0 compute their share, no more
+        world.agree(signature, planned, backend.tokenizer, info.device)
+        if not world.main:
+            return world.follow(engine, planned)
     run_dir, previous = open_run_dir(options.results_dir, options.model, suite.name, signature,
                                      resume=options.resume)
     record = new_record(options, suite, tasks, info, style, run_dir.name, signature)
@@ -220,6 +226,8 @@ def _evaluate(backend: Engine, options: RunOptions, suite: Suite, tasks: list[Ta
         torch.cuda.reset_peak_memory_stats()
     samples: list[Sample] = []
     try:
+        if world is not None:  # every rank's results, gathered; judged below as one run's
+            engine, progress = world.lead(engine, planned, progress, run_dir)
         for one in planned:
             try:
                 result, task_samples = run_task(engine, one, style, overflow[one.task.name],
@@ -241,5 +249,7 @@ def _evaluate(backend: Engine, options: RunOptions, suite: Suite, tasks: list[Ta
     finally:
         if cache:
             cache.close()
+    if world is not None:
+        world.record(record)
     finish_run(run_dir, record, t0, info.device)
     return run_dir

@@ -137,6 +137,32 @@ class CacheRecord(_Record):
     path: str | None = None
 
 
+class RankRecord(_Record):
+    """One rank of a data-parallel run (`accelerate launch`, torchrun): what it ran, and how
+    long it took (`evaluate/distributed.py`)."""
+
+    rank: int
+    host: str
+    device: str
+    items: int  # items of every task this rank computed
+    requests: int
+    load_seconds: float  # model load and planning
+    compute_seconds: float
+    cache_hits: int
+    cache_computed: int
+    computed_tokens: int
+    peak_rss_mb: float
+
+
+class DistributedRecord(_Record):
+    """A data-parallel run: the ranks it ran on. Task seconds are the run's wall time split
+    over its tasks, so throughput counts the whole run, every rank together."""
+
+    world_size: int
+    backend: str  # torch.distributed backend: gloo, nccl
+    ranks: list[RankRecord]
+
+
 class RunRecord(_Record):
     @model_validator(mode="before")
     @classmethod
@@ -168,3 +194,4 @@ class RunRecord(_Record):
     backend: dict[str, Any] = Field(default_factory=dict)  # what the engine says of itself
     cache: CacheRecord = Field(default_factory=CacheRecord)
     resumed: int = 0  # times this run was resumed after an interruption
+    distributed: DistributedRecord | None = None  # data-parallel ranks; None: one process
