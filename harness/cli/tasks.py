@@ -36,7 +36,7 @@ def list_suites(
     table = Table("suite", "version", "documents", "facts", "tasks", "path")
     broken: list[str] = []
     seen: set[Path] = set()
-    for suite_file in sorted(f for r in roots if r.is_dir() for f in r.glob("*/suite.yaml")):
+    for suite_file in (f for r in roots if r.is_dir() for f in sorted(r.glob("*/suite.yaml"))):
         if suite_file.resolve() in seen:  # tasks/kr-news-2025-07 is the shipped suite
             continue
         seen.add(suite_file.resolve())
