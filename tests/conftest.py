@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_SUITE = ROOT / "tasks" / "kr-news-2025-07"
+SEED_SUITE = ROOT / "harness" / "suites" / "kr-news-2025-07"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 

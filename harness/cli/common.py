@@ -10,9 +10,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from harness.suite.builtin import SEED_SUITE_NAME
 from harness.suite.loader import Suite, SuiteLoadError, load_suite
 
-DEFAULT_SUITE = Path("tasks/kr-news-2025-07")
+DEFAULT_SUITE = Path(SEED_SUITE_NAME)  # the shipped seed suite, wherever the command runs
 UNWRAPPED = 1_000_000  # columns of a console whose stream is not a terminal: nothing wraps
 
 

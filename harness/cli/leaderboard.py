@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import html
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from harness.cli.common import fail
+from harness.cli.common import fail, say
 from harness.errors import HarnessError
 from harness.leaderboard.board import Leaderboard
 from harness.leaderboard.formats import to_csv, to_json, to_markdown
+from harness.leaderboard.skipped import skipped_line
 from harness.leaderboard.table import load_leaderboard
 
 
 class BoardFormat(str, Enum):
+    table = "table"
     md = "md"
     csv = "csv"
     json = "json"
@@ -30,15 +34,25 @@ def render_board(board: Leaderboard, fmt: BoardFormat) -> str:
     if fmt is BoardFormat.html:
         from harness.report.pages import leaderboard_page
 
-        return leaderboard_page(board)
+        page = leaderboard_page(board)
+        if board.skipped:  # the warning in the page too, above the page's end
+            warning = html.escape(skipped_line(board.skipped))
+            page = page.replace("</main>", f'<section><p class="warning">warning: {warning}'
+                                           "</p></section>\n</main>", 1)
+        return page
     return to_markdown(board)
 
 
 def leaderboard_command(
     results: Annotated[Path, typer.Option(help="Folder holding run folders.")] = Path("results"),
     suite: Annotated[str | None, typer.Option(help="Only runs of this suite.")] = None,
-    fmt: Annotated[BoardFormat, typer.Option(
-        "--format", help="md, csv (one line per row and task), json or html.")] = BoardFormat.md,
+    fmt: Annotated[BoardFormat | None, typer.Option(
+        "--format", help="table (fits the terminal), md (for pasting), csv (one line per row "
+                         "and task), json or html [default: table on a terminal, md when "
+                         "piped].")] = None,
+    wide: Annotated[bool, typer.Option("--wide", help="table: dtype, prompt config, params, "
+                                                      "throughput and memory columns too.")
+                    ] = False,
     metric: Annotated[str | None, typer.Option(
         help="Metric per task (accuracy, f1, strict_em, acc, acc_norm, ...); a task that does "
              "not record it shows its primary metric.")] = None,
@@ -59,4 +73,14 @@ def leaderboard_command(
     except HarnessError as err:
         fail(str(err), err.exit_code)
         return
+    if fmt is None:
+        fmt = BoardFormat.table if sys.stdout.isatty() else BoardFormat.md
+    if fmt is BoardFormat.table:
+        from harness.cli.common import console
+        from harness.leaderboard.terminal import terminal_view
+
+        console.print(terminal_view(board, wide), markup=False, highlight=False)  # warns too
+        return
     typer.echo(render_board(board, fmt))
+    if board.skipped:  # on stderr as well, whatever the format: never dropped silently
+        say(f"warning: {skipped_line(board.skipped)}", err=True)

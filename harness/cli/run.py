@@ -24,6 +24,7 @@ from harness.evaluate.options import PRESETS, RunOptions
 from harness.evaluate.runner import run
 from harness.leaderboard.table import Row, markdown_table
 from harness.results.store import read_run
+from harness.tracking.log import check_trackers, log_run
 
 
 class Interrupted(HarnessError):
@@ -150,6 +151,9 @@ def run_command(
     max_memory: Annotated[str | None, Opt(
         help="With --device-map: memory per device, e.g. 0=20GiB,1=20GiB,cpu=60GiB (what "
              "does not fit is offloaded to disk).", rich_help_panel="Model")] = None,
+    log_to: Annotated[list[str] | None, Opt(
+        "--log-to", help="Log the finished run to a tracker: mlflow, wandb, tensorboard or "
+                         "trackio (repeatable; pip install 'fact-harness[mlflow]' etc.).")] = None,
 ) -> None:
     """Evaluate a causal LM on a suite; writes results/<run-id>/run.json and samples.jsonl.
 
@@ -157,6 +161,7 @@ def run_command(
     requests already computed come from the request cache.
     """
     require_folder(results, "--results")  # before the model loads
+    check_trackers(log_to or [])
     require_folder(None if no_cache else cache_dir, "--cache-dir")
     options = RunOptions(
         model=model, suite=suite, tasks=tuple(task or ()), results_dir=results, engine=engine,
@@ -185,3 +190,5 @@ def run_command(
     say(markdown_table([Row(record, run_dir)]))
     say(f"results: {run_dir} (requests computed {record.cache.computed}, from cache "
         f"{record.cache.hits})")
+    for backend in log_to or []:
+        say(f"logged: {log_run(run_dir, backend)}")

@@ -1,4 +1,4 @@
-"""`harness tasks ...`: list, validate, show and export suites."""
+"""`harness tasks ...`: list, validate, show, export suites; start a new one; the format."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ from harness.cli.common import DEFAULT_SUITE, console, error_line, fail, load_su
 from harness.cli.review import review_command
 from harness.errors import HarnessError
 from harness.prompts.items import build_items
+from harness.suite.builtin import builtin_root
 from harness.suite.loader import load_suite
+from harness.suite.schema_doc import schema_markdown
+from harness.suite.starter import new_suite
 from harness.suite.validate import validate_suite
 
 app = typer.Typer(help="Inspect, validate and export task suites.", no_args_is_help=True)
@@ -25,14 +28,20 @@ app.command("review")(review_command)
 
 @app.command("list")
 def list_suites(
-    root: Annotated[Path, typer.Argument(help="Folder holding suites.")] = Path("tasks"),
+    root: Annotated[Path | None, typer.Argument(
+        help="Folder holding suites [default: ./tasks and the shipped suites]")] = None,
 ) -> None:
     """List the suites under ROOT with their version, facts and tasks."""
-    if not root.is_dir():
+    if root is not None and not root.is_dir():
         fail(f"{root}: no such folder")
+    roots = [root] if root is not None else [Path("tasks"), builtin_root()]
     table = Table("suite", "version", "documents", "facts", "tasks", "path")
     broken: list[str] = []
-    for suite_file in sorted(root.glob("*/suite.yaml")):
+    seen: set[Path] = set()
+    for suite_file in (f for r in roots if r.is_dir() for f in sorted(r.glob("*/suite.yaml"))):
+        if suite_file.resolve() in seen:  # tasks/kr-news-2025-07 is the shipped suite
+            continue
+        seen.add(suite_file.resolve())
         try:
             suite = load_suite(suite_file.parent)
         except HarnessError as err:  # listed apart; the other suites still are
@@ -116,3 +125,24 @@ def export(
                 "as_of": item.as_of.isoformat(), "evidence": item.evidence, "prompt": item.prompt,
             }
             typer.echo(json.dumps(record, ensure_ascii=False))
+
+
+@app.command()
+def new(folder: Annotated[Path, typer.Argument(help="New suite folder (its name is the "
+                                                     "suite's name).")]) -> None:
+    """Create FOLDER with a minimal valid suite (one document, two facts, every regime),
+    commented, to edit into your own."""
+    try:
+        written = new_suite(folder)
+    except HarnessError as err:
+        fail(str(err))
+    for path in written:
+        say(f"wrote {path}")
+    say(f"next: edit {folder}/documents and {folder}/facts, then "
+        f"`harness tasks validate {folder}`")
+
+
+@app.command("schema-doc")
+def schema_doc() -> None:
+    """Print the suite format reference (docs/suite-format.md), generated from the schema."""
+    typer.echo(schema_markdown(), nl=False)

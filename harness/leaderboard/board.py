@@ -4,7 +4,7 @@ setup and task set."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from harness.errors import HarnessError
 from harness.leaderboard.cells import Cell, task_cell
@@ -46,6 +46,7 @@ class Leaderboard:
     boards: list[SuiteBoard]
     incomplete: list[Row]
     metric: str | None
+    skipped: list[str] = field(default_factory=list)  # unreadable run folders, with the reason
 
 
 def _tasks(rows: Sequence[Row]) -> list[str]:
@@ -92,4 +93,4 @@ def build_leaderboard(selection: Selection, metric: str | None = None) -> Leader
         groups.setdefault(row.suite_key, []).append(row)
     samples = SampleCache()
     boards = [_suite_board(key, rows, metric, samples) for key, rows in groups.items()]
-    return Leaderboard(boards, selection.incomplete, metric)
+    return Leaderboard(boards, selection.incomplete, metric, selection.skipped)

@@ -11,6 +11,7 @@ from typing import Any
 from harness.leaderboard.board import BoardRow, Leaderboard, SuiteBoard
 from harness.leaderboard.columns import board_columns
 from harness.leaderboard.incomplete import describe
+from harness.leaderboard.skipped import skipped_line
 
 NOTE = ("Values: score in % with 95% bootstrap CI clustered by fact; knowledge gap: "
         "open-book minus closed-book, in points; mean rank over tasks (1 = best); throughput "
@@ -51,6 +52,8 @@ def to_markdown(board: Leaderboard) -> str:
                          "--limit, are in separate tables.")
     if board.incomplete:
         blocks.append(_md_incomplete(board))
+    if board.skipped:
+        blocks.append(f"**Warning**: {_md_escape(skipped_line(board.skipped))}")
     return "\n\n".join(blocks)
 
 
@@ -105,5 +108,6 @@ def to_json(board: Leaderboard) -> str:
                     "limit": b.limit, "tasks": b.tasks, "metrics": b.metrics,
                     "rows": [_json_row(r) for r in b.rows]} for b in board.boards],
         "incomplete": [asdict(describe(r)) for r in board.incomplete],
+        "skipped": board.skipped,
     }
     return json.dumps(data, ensure_ascii=False, indent=2)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import HarnessError
+from harness.leaderboard.skipped import unreadable_runs
 from harness.results.records import RunRecord
 from harness.results.store import find_runs
 
@@ -44,6 +45,7 @@ class Selection:
 
     rows: list[Row] = field(default_factory=list)
     incomplete: list[Row] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # unreadable run folders, with the reason
 
 
 def select_runs(results_dir: Path, suite: str | None = None,
@@ -65,7 +67,7 @@ def select_runs(results_dir: Path, suite: str | None = None,
     if suite and suites and suite not in suites:
         raise HarnessError(f"--suite {suite}: no run of that suite in {results_dir} (its runs' "
                            f"suites: {', '.join(sorted(suites))})")
-    return Selection(list(chosen.values()), incomplete)
+    return Selection(list(chosen.values()), incomplete, unreadable_runs(results_dir))
 
 
 def leaderboard_rows(results_dir: Path, suite: str | None = None,

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from harness.answer_types import AnswerType
 from harness.errors import HarnessError
 from harness.prompts.render import render_template
+from harness.prompts.variables import explain_missing
 from harness.suite.model import Suite
-from harness.suite.schema import Fact, TaskDef
+from harness.suite.schema import CHOICE_REGIMES, Fact, TaskDef
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,27 @@ def _seeded(*parts: str) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
-def _golds(fact: Fact, task: TaskDef) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
+def missing_fields(fact: Fact, task: TaskDef) -> list[str]:
+    """The fields `task` needs that `fact` lacks (empty when it can be rendered)."""
+    ko = task.language == "ko"
+    needed = ["question_ko", "answer_ko"] if ko else []
+    if task.regime in CHOICE_REGIMES:
+        needed.append("distractors_ko" if ko else "distractors")
+    return [name for name in needed if not getattr(fact, name)]
+
+
+def _golds(suite: Suite, fact: Fact,
+           task: TaskDef) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
     """question, answer, aliases, distractors in the task's language."""
+    missing = missing_fields(fact, task)
+    if missing:
+        where = suite.fact_lines.get(fact.id, f"fact {fact.id}")
+        raise HarnessError(f"{where}: fact {fact.id}: {missing[0]}: missing; task {task.name} "
+                           f"(regime {task.regime}, language {task.language}) needs "
+                           f"{' and '.join(missing)}")
     if task.language == "ko":
-        if not (fact.question_ko and fact.answer_ko and fact.distractors_ko):
-            raise HarnessError(f"fact {fact.id}: task {task.name} needs question_ko/answer_ko/"
-                               "distractors_ko")
-        return fact.question_ko, fact.answer_ko, fact.aliases_ko, fact.distractors_ko
+        return (fact.question_ko or "", fact.answer_ko or "", fact.aliases_ko,
+                fact.distractors_ko or ())
     return fact.question, fact.answer, fact.aliases, fact.distractors
 
 
@@ -68,7 +83,7 @@ def tf_truth(suite: Suite) -> dict[str, bool]:
 
 
 def _build(suite: Suite, task: TaskDef, fact: Fact, truth: dict[str, bool]) -> Item:
-    question, answer, aliases, distractors = _golds(fact, task)
+    question, answer, aliases, distractors = _golds(suite, fact, task)
     doc = suite.documents[fact.document]
     variables: dict[str, object] = {"question": question, "title": doc.meta.title}
     if task.with_document:
@@ -77,17 +92,20 @@ def _build(suite: Suite, task: TaskDef, fact: Fact, truth: dict[str, bool]) -> I
     label: int | None = None
     proposed: str | None = None
     if task.regime == "mc":
-        options = [answer, *distractors]
+        options = [answer, *distractors]  # any number of distractors; 3 keep their old order
         _seeded(suite.name, task.name, fact.id).shuffle(options)
         choices, label = tuple(options), options.index(answer)
     elif task.regime == "tf":
         is_true = truth[fact.id]
-        proposed = answer if is_true else distractors[_seeded(fact.id, "tf").randrange(3)]
+        pick = _seeded(fact.id, "tf").randrange(len(distractors))
+        proposed = answer if is_true else distractors[pick]
         variables["proposed"] = proposed
         choices, label = task.tf_choices, 0 if is_true else 1
     where = f"{suite.task_location(task.name)}: task {task.name}"
-    prompt = render_template(task.template, where, "template", **variables)
-    example = (render_template(task.fewshot_template, where, "fewshot_template", **variables)
+    hint = explain_missing(task.regime, task.with_document)
+    prompt = render_template(task.template, where, "template", hint, **variables)
+    example = (render_template(task.fewshot_template, where, "fewshot_template", hint,
+                               **variables)
                if task.fewshot_template else prompt)
     return Item(
         item_id=f"{task.name}:{fact.id}",
@@ -99,7 +117,7 @@ def _build(suite: Suite, task: TaskDef, fact: Fact, truth: dict[str, bool]) -> I
         answer=answer,
         aliases=aliases,
         answer_type=fact.answer_type,
-        as_of=fact.as_of,
+        as_of=fact.as_of or doc.meta.published,
         evidence=fact.evidence,
         prompt=prompt,
         choices=choices,
@@ -117,10 +135,9 @@ def build_items(suite: Suite, task: TaskDef, limit: int | None = None) -> list[I
 
 
 def _renderable(fact: Fact, task: TaskDef) -> bool:
-    """Whether `fact` has the fields `task` asks for (missing Korean fields are reported by
+    """Whether `fact` has the fields `task` asks for (missing fields are reported by
     validation, not here)."""
-    return task.language != "ko" or bool(fact.question_ko and fact.answer_ko
-                                          and fact.distractors_ko)
+    return not missing_fields(fact, task)
 
 
 def check_templates(suite: Suite) -> list[str]:

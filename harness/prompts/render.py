@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
 from harness.errors import HarnessError
@@ -24,11 +24,16 @@ def _describe(err: Exception) -> str:
     return f"{type(err).__name__}: {err}"
 
 
-def render_template(source: str, where: str, field: str = "template", /, **variables: Any) -> str:
+def render_template(source: str, where: str, field: str = "template", hint: str = "", /,
+                    **variables: Any) -> str:
     """Render `source` with `variables`; any template problem (syntax, sandbox, undefined
     variable, or an error the template's own expressions raise, such as 1/0) becomes a
-    one-line HarnessError `where: field: ErrorType: message`."""
+    one-line HarnessError `where: field: ErrorType: message`. An undefined variable's message
+    adds `hint` (what the task provides), or else the names of `variables`."""
     try:
         return _compile(source).render(**variables)
+    except UndefinedError as err:
+        known = hint or f"variables: {', '.join(variables) or '(none)'}"
+        raise HarnessError(f"{where}: {field}: {_describe(err)} ({known})") from err
     except Exception as err:  # the template is data: whatever it raises is its problem
         raise HarnessError(f"{where}: {field}: {_describe(err)}") from err

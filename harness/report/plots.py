@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import math
+import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 from markupsafe import Markup
 
 from harness.report.svg import figure, to_svg
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 PALETTE = ["#3b6fb6", "#e07b39", "#3a9a5b", "#b8433e", "#7d5ba6", "#8c6d4f", "#d063a6",
            "#6f7782", "#a6a33a", "#2fa7b8"]
@@ -36,27 +44,73 @@ def _errors(s: Series) -> npt.NDArray[np.float64] | None:
     return 100 * bars
 
 
+def draw_bars(fig: Figure, title: str, categories: Sequence[str], series: Sequence[Series],
+              ylabel: str = "% correct") -> Axes:
+    """Bars per category, one per series, with error bars where bounds are given; long
+    category names wrapped, and set upright when crowded (rotated text at an angle still
+    overlaps its neighbours once names are long)."""
+    ax = fig.add_subplot()
+    x = np.arange(len(categories))
+    step = 0.8 / max(1, len(series))
+    for k, s in enumerate(series):
+        heights = [100 * v if v is not None else np.nan for v in s.values]
+        ax.bar(x - 0.4 + step * (k + 0.5), heights, step * 0.92, yerr=_errors(s),
+               capsize=2, label=s.label, color=PALETTE[k % len(PALETTE)],
+               error_kw={"elinewidth": 0.8, "ecolor": "#333"})
+    labels = [wrap_label(c) for c in categories]
+    crowded = len(categories) > 4 or any(len(c) > 14 for c in categories)
+    ax.set_xticks(x, labels, rotation=90 if crowded else 0)  # upright: never overlapping
+    ax.set_ylim(0, 105)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    return ax
+
+
+def bars_size(categories: Sequence[str], series: Sequence[Series]) -> tuple[float, float]:
+    width = max(5.0, 0.5 + 0.35 * len(categories) * max(1, len(series)))
+    return min(width, 12.0), 3.4
+
+
 def grouped_bars(title: str, categories: Sequence[str], series: Sequence[Series],
                  ylabel: str = "% correct") -> Markup:
     """Bars per category, one per series, with error bars where bounds are given."""
-    width = max(5.0, 0.5 + 0.35 * len(categories) * max(1, len(series)))
-    with figure(min(width, 12.0), 3.4) as fig:
-        ax = fig.add_subplot()
-        x = np.arange(len(categories))
-        step = 0.8 / max(1, len(series))
-        for k, s in enumerate(series):
-            heights = [100 * v if v is not None else np.nan for v in s.values]
-            ax.bar(x - 0.4 + step * (k + 0.5), heights, step * 0.92, yerr=_errors(s),
-                   capsize=2, label=s.label, color=PALETTE[k % len(PALETTE)],
-                   error_kw={"elinewidth": 0.8, "ecolor": "#333"})
-        ax.set_xticks(x, list(categories), rotation=20 if len(categories) > 4 else 0,
-                      ha="right" if len(categories) > 4 else "center")
-        ax.set_ylim(0, 105)
-        ax.set_ylabel(ylabel)
-        ax.set_title(title)
-        ax.grid(axis="y", alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    with figure(*bars_size(categories, series)) as fig:
+        draw_bars(fig, title, categories, series, ylabel)
         return to_svg(fig)
+
+
+def wrap_label(text: str, width: int = 16) -> str:
+    """A long category name (a document id, a task) on lines of at most `width` characters,
+    broken at '-', '_' or spaces where it can be."""
+    if len(text) <= width:
+        return text
+    pieces = re.split(r"(?<=[-_ ])", text)
+    lines, line = [], ""
+    for piece in pieces:
+        if line and len(line) + len(piece) > width:
+            lines.append(line)
+            line = ""
+        line += piece
+    lines.append(line)
+    return "\n".join(textwrap.fill(part, width) for part in lines)
+
+
+def spread(points: Sequence[Point], radius: float = 1.6) -> list[tuple[float, float]]:
+    """Offsets (in % points) that set points at the same place apart on a small circle, so
+    that every model's marker shows; a lone point is not moved."""
+    places: dict[tuple[float, float], list[int]] = {}
+    for index, p in enumerate(points):
+        places.setdefault((round(100 * p.closed, 1), round(100 * p.opened, 1)), []).append(index)
+    offsets = [(0.0, 0.0)] * len(points)
+    for members in places.values():
+        if len(members) < 2:
+            continue
+        for k, index in enumerate(members):
+            angle = 2 * math.pi * k / len(members)
+            offsets[index] = (radius * math.cos(angle), radius * math.sin(angle))
+    return offsets
 
 
 @dataclass(frozen=True)
@@ -75,9 +129,10 @@ def gap_scatter(points: Sequence[Point]) -> Markup:
     with figure(5.6, 3.8) as fig:
         ax = fig.add_subplot()
         ax.plot([0, 100], [0, 100], color="#999", linestyle="--", linewidth=0.8)
-        for p in points:
-            ax.scatter(100 * p.closed, 100 * p.opened, s=42,
+        for p, (dx, dy) in zip(points, spread(points), strict=True):
+            ax.scatter(100 * p.closed + dx, 100 * p.opened + dy, s=46, alpha=0.8,
                        color=PALETTE[models.index(p.model) % len(PALETTE)],
+                       edgecolors="#222", linewidths=0.6,
                        marker=markers[pairs.index(p.pair) % len(markers)])
         for k, model in enumerate(models):
             ax.scatter([], [], color=PALETTE[k % len(PALETTE)], label=model)

@@ -12,7 +12,9 @@ from pydantic import BaseModel, ValidationError
 
 from harness.errors import HarnessError
 from harness.prompts.items import check_templates
+from harness.suite.builtin import builtin_names, resolve_suite_path
 from harness.suite.files import line_of, load_yaml, read_text, resolve_inside
+from harness.suite.messages import explain, unknown
 from harness.suite.model import Document, Suite
 from harness.suite.schema import Fact, SuiteConfig, TaskFile
 
@@ -29,14 +31,17 @@ class SuiteLoadError(HarnessError):
         self.problems = problems
 
 
-def _describe(err: ValidationError, where: str, node: yaml.Node | None = None) -> list[str]:
+def _describe(err: ValidationError, where: str, model: type[BaseModel],
+              node: yaml.Node | None = None) -> list[str]:
     problems = []
     for item in err.errors():
         loc = tuple(item["loc"])
+        if item["type"] == "missing" and loc and isinstance(loc[-1], int):
+            loc = loc[:-1]  # a tuple too short: "distractors: needs 3 items, has 2"
         line = line_of(node, loc) if node is not None else None
         at = f"{where}:{line}" if line else where
         field_name = ".".join(str(part) for part in loc) or "(top level)"
-        problems.append(f"{at}: {field_name}: {item['msg']}")
+        problems.append(f"{at}: {field_name}: {explain(item, model)}")
     return problems
 
 
@@ -46,7 +51,7 @@ def _parse_yaml_model(path: Path, model: type[BaseModel]) -> tuple[Any, yaml.Nod
     try:
         return model.model_validate(data), node
     except ValidationError as err:
-        raise SuiteLoadError(_describe(err, str(path), node)) from err
+        raise SuiteLoadError(_describe(err, str(path), model, node)) from err
 
 
 def _parse_facts(path: Path, label: str, problems: list[str]) -> list[tuple[Fact, str]]:
@@ -64,7 +69,7 @@ def _parse_facts(path: Path, label: str, problems: list[str]) -> list[tuple[Fact
             facts.append((Fact.model_validate(data), where))
         except ValidationError as err:
             fact_id = data.get("id", "?") if isinstance(data, dict) else "?"
-            problems.extend(f"{p} (fact {fact_id})" for p in _describe(err, where))
+            problems.extend(f"{p} (fact {fact_id})" for p in _describe(err, where, Fact))
     return facts
 
 
@@ -80,14 +85,19 @@ def _content_hash(root: Path, files: list[Path]) -> str:
 
 def load_suite(path: Path | str) -> Suite:
     """Load `path` (a suite folder or its suite.yaml). Raises SuiteLoadError/HarnessError."""
-    root = Path(path)
+    path = resolve_suite_path(path)
+    root = path
     if root.is_file():
         root = root.parent
     suite_file = root / "suite.yaml"
     if not suite_file.is_file():
-        raise HarnessError(f"{root}: not a suite folder (no suite.yaml)")
+        shipped = ", ".join(builtin_names())
+        reason = "no such folder" if not root.exists() else "no suite.yaml"
+        raise HarnessError(f"{root}: not a suite folder ({reason}); give a folder holding "
+                           f"suite.yaml, a shipped suite's name ({shipped}), or create one "
+                           "with `harness tasks new NAME`")
     root = root.resolve()
-    label_root = Path(path) if Path(path).is_dir() else Path(path).parent
+    label_root = path if path.is_dir() else path.parent
     config: SuiteConfig
     config, suite_node = _parse_yaml_model(suite_file, SuiteConfig)
     problems: list[str] = []
@@ -132,7 +142,8 @@ def load_suite(path: Path | str) -> Suite:
                     f"{where}: id: duplicate fact id {fact.id!r} ({fact_lines[fact.id]})")
                 continue
             if fact.document not in documents:
-                problems.append(f"{where}: document: unknown document {fact.document!r}")
+                known = unknown("document", fact.document, list(documents))
+                problems.append(f"{where}: document: {known}")
             fact_lines[fact.id] = where
             facts.append(fact)
     if not facts and not problems:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import HarnessError
+from harness.suite.messages import unknown
 from harness.suite.schema import DocumentMeta, Fact, SuiteConfig, TaskDef
 
 
@@ -44,5 +45,5 @@ class Suite:
         for task in self.tasks:
             if task.name == name:
                 return task
-        known = ", ".join(t.name for t in self.tasks)
-        raise HarnessError(f"suite {self.name}: no task {name!r} (tasks: {known})")
+        known = [t.name for t in self.tasks]
+        raise HarnessError(f"suite {self.name}: {unknown('task', name, known)}")

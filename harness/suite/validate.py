@@ -4,10 +4,28 @@ from __future__ import annotations
 
 from collections import Counter
 
-from harness.prompts.items import tf_truth
+from harness.prompts.items import missing_fields, tf_truth
 from harness.scoring.normalize import normalize_text
+from harness.suite.evidence import explain_not_verbatim
 from harness.suite.loader import Suite
 from harness.suite.schema import Fact
+
+
+def _missing_fields(suite: Suite, fact: Fact, where: str) -> list[str]:
+    """One line per field a task needs and `fact` lacks, naming the tasks that need it."""
+    needers: dict[str, list[str]] = {}
+    for task in suite.tasks:
+        for name in missing_fields(fact, task):
+            needers.setdefault(name, []).append(f"{task.name} ({task.regime}, {task.language})")
+    if "ko" in suite.config.languages:  # the suite says its facts are bilingual
+        for name in ("question_ko", "answer_ko"):
+            if not getattr(fact, name) and name not in needers:
+                needers[name] = ["suite.yaml languages: [.., ko]"]
+    problems = []
+    for name, tasks in needers.items():
+        amount = " (at least 1)" if name.startswith("distractors") else ""
+        problems.append(f"{where}: {name}: missing{amount}; needed by {', '.join(tasks)}")
+    return problems
 
 
 def _fact_problems(suite: Suite, fact: Fact) -> list[str]:
@@ -15,19 +33,16 @@ def _fact_problems(suite: Suite, fact: Fact) -> list[str]:
     problems = []
     doc = suite.documents.get(fact.document)
     if doc is not None and fact.evidence not in doc.text:
-        problems.append(f"{where}: evidence: not found verbatim in document {fact.document!r}")
+        hint = explain_not_verbatim(fact.evidence, doc.text, doc.meta.file)
+        problems.append(f"{where}: evidence: not found verbatim in document {fact.document!r}; "
+                        f"{hint}")
     evidence = normalize_text(fact.evidence)
     if not any(normalize_text(a) in evidence for a in (fact.answer, *fact.aliases)):
         problems.append(f"{where}: answer: neither the answer nor an alias occurs in the evidence")
+    problems.extend(_missing_fields(suite, fact, where))
     languages = [("", fact.answer, fact.aliases, fact.distractors)]
-    if "ko" in suite.config.languages:
-        missing = [name for name in ("question_ko", "answer_ko", "distractors_ko")
-                   if not getattr(fact, name)]
-        if missing:
-            problems.append(f"{where}: {missing[0]}: Korean field missing (suite languages "
-                            "include ko)")
-        elif fact.distractors_ko and fact.answer_ko:
-            languages.append(("_ko", fact.answer_ko, fact.aliases_ko, fact.distractors_ko))
+    if fact.answer_ko:
+        languages.append(("_ko", fact.answer_ko, fact.aliases_ko, fact.distractors_ko or ()))
     for suffix, answer, aliases, distractors in languages:
         golds = {normalize_text(g) for g in (answer, *aliases)}
         seen: set[str] = set()

@@ -259,7 +259,7 @@ def test_tasks_show_and_export_default_to_the_seed_suite(monkeypatch: pytest.Mon
     assert code == 0 and len(out.splitlines()) == 144
     for command in ("show", "export", "validate"):
         code, out, _ = _main(monkeypatch, capsys, "tasks", command, "--help")
-        assert code == 0 and "[default: tasks/kr-news-2025-07]" in out
+        assert code == 0 and "[default: kr-news-2025-07]" in out
 
 
 # 5. `make demo` prints the report's path once: `harness report` prints it

@@ -104,7 +104,8 @@ def test_render_time_error_names_the_real_file(copy_suite: Path) -> None:
     tasks_yaml = (copy_suite / "tasks.yaml").resolve()
     line = _task_line(tasks_yaml, "closed_qa")
     assert str(err.value) == (f"{tasks_yaml}:{line}: task closed_qa: template: UndefinedError: "
-                              "'nothere' is undefined")
+                              "'nothere' is undefined (regime qa provides question, title; "
+                              "document needs with_document: true; proposed is for regime tf)")
     assert "kr-news-2025-07/tasks.yaml" not in str(err.value)
 
 
