@@ -24,6 +24,7 @@ class RunOptions:
     tasks: tuple[str, ...] = ()  # empty: every task of the suite
     results_dir: Path = Path("results")
     engine: str = "hf"  # a backend of evaluate/backends.py
+    tokenizer: str | None = None  # llamacpp: a HF tokenizer folder (None: the GGUF file's)
     device: str = "auto"
     dtype: str = "auto"
     batch_size: int | None = None
@@ -78,6 +79,8 @@ class RunOptions:
              f"--max-answer-tokens {self.max_answer_tokens}: must be >= 1"),
             (self.truncate is not None and self.truncate not in POLICIES,
              f"--truncate {self.truncate}: expected {' or '.join(POLICIES)}"),
+            (self.tokenizer is not None and self.engine != "llamacpp",
+             f"--tokenizer {self.tokenizer}: only with --engine llamacpp"),
         ]
         for bad, message in problems:
             if bad:
