@@ -21,6 +21,7 @@ from harness.engine.interface import GenSink, LoglikSink, Progress
 from harness.engine.llamacpp.generation import Generator
 from harness.engine.llamacpp.loglik import LoglikScorer
 from harness.engine.llamacpp.model import (
+    context_of,
     default_threads,
     fingerprint,
     gguf_path,
@@ -76,7 +77,7 @@ class LlamaCppEngine:
         self.tokens = Tokens(tokenizer, None)
         self.tokens.eos_ids |= eog_tokens(llm)
         self.held = HeldSequence(llm, EngineStats(), reuse=prefix_reuse)
-        max_length = int(llm.n_ctx())
+        max_length = context_of(llm)
         self.scorer = LoglikScorer(self.held, self.tokens, max_length, truncate)
         self.generator = Generator(self.held, self.tokens, max_length, truncate)
 
@@ -95,7 +96,7 @@ class LlamaCppEngine:
     def describe(self) -> dict[str, Any]:
         import llama_cpp
 
-        return {"llama_cpp_python": llama_cpp.__version__, "n_ctx": int(self.llm.n_ctx()),
+        return {"llama_cpp_python": llama_cpp.__version__, "n_ctx": self.info.context_length,
                 "threads": self.threads, "prefix_reuse": self.held.reuse,
                 "tokenizer": self.tokenizer_source, "quantization": self.info.quantization,
                 "truncate": self.truncate}

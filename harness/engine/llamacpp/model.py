@@ -76,9 +76,15 @@ def open_llama(path: Path, where: Placement, threads: int) -> Any:
     training context up to `MAX_CONTEXT`."""
     import llama_cpp
 
-    probe = llama_cpp.Llama(str(path), n_ctx=16, vocab_only=True, verbose=False)
-    trained = int(llama_cpp.llama_model_n_ctx_train(probe.model))
-    del probe
+    params = llama_cpp.llama_model_default_params()
+    params.vocab_only = True  # the header and vocabulary only: the training context
+    probe = llama_cpp.llama_model_load_from_file(str(path).encode(), params)
+    if not probe:
+        raise HarnessError(f"--model {path}: llama.cpp cannot read this GGUF file (an "
+                           "architecture or file type newer than llama-cpp-python "
+                           f"{llama_cpp.__version__}?)")
+    trained = int(llama_cpp.llama_model_n_ctx_train(probe))
+    llama_cpp.llama_model_free(probe)
     n_ctx = min(trained, MAX_CONTEXT) if trained > 0 else MAX_CONTEXT
     try:
         return llama_cpp.Llama(str(path), n_ctx=n_ctx, logits_all=True, n_threads=threads,
@@ -86,6 +92,12 @@ def open_llama(path: Path, where: Placement, threads: int) -> Any:
                                n_batch=min(512, n_ctx), verbose=False)
     except ValueError as err:
         raise HarnessError(f"--model {path}: llama.cpp cannot load it ({err})") from None
+
+
+def context_of(llm: Any) -> int:
+    """Positions the engine can hold: llama.cpp's context, within the arrays of token ids
+    and logits llama-cpp-python sized by the context asked for."""
+    return min(int(llm.n_ctx()), len(llm.input_ids))
 
 
 def file_type(meta: dict[str, str]) -> str | None:
@@ -113,10 +125,13 @@ def model_info(model: str, path: Path, llm: Any, where: Placement, threads: int,
         device_name=(f"cpu ({platform.machine()}, {threads} threads, llama.cpp)"
                      if where.device == "cpu" else "gpu (llama.cpp offload)"),
         trust_remote_code=False, chat_template_sha=chat_template_sha,
-        context_length=int(llm.n_ctx()),
+        context_length=context_of(llm),
         quantization=None if unquantized else ftype,
     )
 
 
 def default_threads() -> int:
+    """The CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
     return os.cpu_count() or 1
