@@ -75,7 +75,7 @@ class LlamaCppEngine:
         self.tokenizer_source = tokenizer_source
         self.threads = threads
         self.tokens = Tokens(tokenizer, None)
-        self.tokens.eos_ids |= eog_tokens(llm)
+        self.tokens.eos_ids |= eog_tokens(llm) - {tokenizer.pad_token_id}
         self.held = HeldSequence(llm, EngineStats(), reuse=prefix_reuse)
         max_length = context_of(llm)
         self.scorer = LoglikScorer(self.held, self.tokens, max_length, truncate)
@@ -110,7 +110,8 @@ class LlamaCppEngine:
 
 
 def eog_tokens(llm: Any) -> set[int]:
-    """Every token llama.cpp treats as an end of generation (EOS, end of turn…)."""
+    """Every token llama.cpp treats as an end of generation (EOS, end of turn…; the padding
+    token aside, which llama.cpp can take for a fill-in-the-middle one)."""
     import llama_cpp
 
     vocab = llama_cpp.llama_model_get_vocab(llm.model)

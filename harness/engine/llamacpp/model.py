@@ -5,6 +5,7 @@ quantization, the context the engine runs it with."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import platform
 from dataclasses import dataclass
@@ -76,6 +77,7 @@ def open_llama(path: Path, where: Placement, threads: int) -> Any:
     training context up to `MAX_CONTEXT`."""
     import llama_cpp
 
+    logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)  # llama.cpp's load log
     params = llama_cpp.llama_model_default_params()
     params.vocab_only = True  # the header and vocabulary only: the training context
     probe = llama_cpp.llama_model_load_from_file(str(path).encode(), params)
