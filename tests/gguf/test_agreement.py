@@ -1,7 +1,8 @@
 """`--engine llamacpp` on the f32 GGUF of the memorizer agrees with `--engine hf` on every
 regime of the seed suite: the same prompts, predictions, texts and verdicts, and
-log-likelihoods within `LOGLIK_TOL` (measured: about 1e-5 nats; llama.cpp and torch sum
-in different orders)."""
+log-likelihoods within `LOGLIK_TOL` (measured: at most 1.5e-5 nats per choice; llama.cpp
+and torch sum in different orders. With llama.cpp's default f16 KV cache it was 4e-3,
+hence the f32 cache for f32 files: `engine/llamacpp/model.py`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from harness.results.records import Sample
 from harness.results.store import read_run, read_samples
 from tests.gguf.conftest import run_suite
 
-LOGLIK_TOL = 1e-3  # nats, per choice
+LOGLIK_TOL = 1e-4  # nats, per choice (measured: at most 1.5e-5 with an f32 KV cache)
 
 
 @pytest.fixture(scope="module")

@@ -67,13 +67,14 @@ class LlamaCppEngine:
 
     def __init__(self, llm: Any, tokenizer: Any, info: ModelInfo, *, prefix_reuse: bool = True,
                  truncate: str | None = None, tokenizer_source: str = "gguf",
-                 threads: int = 1) -> None:
+                 threads: int = 1, kv_cache: str = "f16") -> None:
         self.llm = llm
         self.tokenizer = tokenizer
         self.info = info
         self.truncate = truncate
         self.tokenizer_source = tokenizer_source
         self.threads = threads
+        self.kv_cache = kv_cache
         self.tokens = Tokens(tokenizer, None)
         self.tokens.eos_ids |= eog_tokens(llm) - {tokenizer.pad_token_id}
         self.held = HeldSequence(llm, EngineStats(), reuse=prefix_reuse)
@@ -97,7 +98,7 @@ class LlamaCppEngine:
         import llama_cpp
 
         return {"llama_cpp_python": llama_cpp.__version__, "n_ctx": self.info.context_length,
-                "threads": self.threads, "prefix_reuse": self.held.reuse,
+                "threads": self.threads, "kv_cache": self.kv_cache, "prefix_reuse": self.held.reuse,
                 "tokenizer": self.tokenizer_source, "quantization": self.info.quantization,
                 "truncate": self.truncate}
 
@@ -126,7 +127,7 @@ def open_gguf(model: str, *, tokenizer: str | None = None, device: str = "auto",
     where = placement(device)
     threads = default_threads()
     hf = hf_tokenizer(tokenizer) if tokenizer else None
-    llm = open_llama(path, where, threads)
+    llm, kv_cache = open_llama(path, where, threads)
     tok: Any = hf[0] if hf else GGUFTokenizer(llm)
     template = getattr(tok, "chat_template", None)
     revision = fingerprint(path) + (f"+tokenizer-{hf[1]}" if hf else "")
@@ -134,4 +135,4 @@ def open_gguf(model: str, *, tokenizer: str | None = None, device: str = "auto",
                       hashlib.sha256(template.encode()).hexdigest()[:16] if template else None)
     return LlamaCppEngine(llm, tok, info, prefix_reuse=prefix_reuse, truncate=truncate,
                           tokenizer_source=str(Path(tokenizer).resolve()) if tokenizer
-                          else "gguf", threads=threads)
+                          else "gguf", threads=threads, kv_cache=kv_cache)
