@@ -75,6 +75,7 @@ class LlamaCppEngine:
         self.tokenizer_source = tokenizer_source
         self.threads = threads
         self.kv_cache = kv_cache
+        self.extra_buffers = True  # llama.cpp's extra CPU buffer types (cpu.py)
         self.tokens = Tokens(tokenizer, None)
         self.tokens.eos_ids |= eog_tokens(llm) - {tokenizer.pad_token_id}
         self.held = HeldSequence(llm, EngineStats(), reuse=prefix_reuse)
@@ -98,7 +99,8 @@ class LlamaCppEngine:
         import llama_cpp
 
         return {"llama_cpp_python": llama_cpp.__version__, "n_ctx": self.info.context_length,
-                "threads": self.threads, "kv_cache": self.kv_cache, "prefix_reuse": self.held.reuse,
+                "threads": self.threads, "kv_cache": self.kv_cache,
+                "extra_buffers": self.extra_buffers, "prefix_reuse": self.held.reuse,
                 "tokenizer": self.tokenizer_source, "quantization": self.info.quantization,
                 "truncate": self.truncate}
 
@@ -127,12 +129,14 @@ def open_gguf(model: str, *, tokenizer: str | None = None, device: str = "auto",
     where = placement(device)
     threads = default_threads()
     hf = hf_tokenizer(tokenizer) if tokenizer else None
-    llm, kv_cache = open_llama(path, where, threads)
+    llm, kv_cache, extra_buffers = open_llama(path, where, threads)
     tok: Any = hf[0] if hf else GGUFTokenizer(llm)
     template = getattr(tok, "chat_template", None)
     revision = fingerprint(path) + (f"+tokenizer-{hf[1]}" if hf else "")
     info = model_info(model, path, llm, where, threads, revision,
                       hashlib.sha256(template.encode()).hexdigest()[:16] if template else None)
-    return LlamaCppEngine(llm, tok, info, prefix_reuse=prefix_reuse, truncate=truncate,
+    engine = LlamaCppEngine(llm, tok, info, prefix_reuse=prefix_reuse, truncate=truncate,
                           tokenizer_source=str(Path(tokenizer).resolve()) if tokenizer
                           else "gguf", threads=threads, kv_cache=kv_cache)
+    engine.extra_buffers = extra_buffers
+    return engine

@@ -4,6 +4,7 @@ quantization, the context the engine runs it with."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import logging
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.engine.llamacpp.cpu import extra_buffers_run, without_extra_buffers
 from harness.engine.types import ModelInfo
 from harness.errors import HarnessError
 
@@ -73,11 +75,12 @@ def placement(device: str) -> Placement:
     raise HarnessError(f"--device {device}: expected auto, cpu or cuda")
 
 
-def open_llama(path: Path, where: Placement, threads: int) -> tuple[Any, str]:
+def open_llama(path: Path, where: Placement, threads: int) -> tuple[Any, str, bool]:
     """The model with every position's logits kept (`logits_all`), its context the file's
     training context up to `MAX_CONTEXT`, and its KV cache's type: f32 for an f32 file (then
     its numbers are transformers' in float32 to about 1e-5 nats), else llama.cpp's default
-    f16 (f16 keys and values moved log-likelihoods of the f32 file by up to 4e-3 nats)."""
+    f16 (f16 keys and values moved log-likelihoods of the f32 file by up to 4e-3 nats); and
+    whether llama.cpp's extra CPU buffer types are on (`cpu.py`)."""
     import llama_cpp
 
     logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)  # llama.cpp's load log
@@ -95,11 +98,14 @@ def open_llama(path: Path, where: Placement, threads: int) -> tuple[Any, str]:
     f32 = known and value.value == str(llama_cpp.LLAMA_FTYPE_ALL_F32).encode()
     kv = llama_cpp.GGML_TYPE_F32 if f32 else llama_cpp.GGML_TYPE_F16
     n_ctx = min(trained, MAX_CONTEXT) if trained > 0 else MAX_CONTEXT
+    extra = where.device != "cpu" or extra_buffers_run(path)
     try:
-        llm = llama_cpp.Llama(str(path), n_ctx=n_ctx, logits_all=True, n_threads=threads,
-                              n_threads_batch=threads, n_gpu_layers=where.gpu_layers,
-                              n_batch=min(512, n_ctx), type_k=kv, type_v=kv, verbose=False)
-        return llm, "f32" if f32 else "f16"
+        with contextlib.nullcontext() if extra else without_extra_buffers():
+            llm = llama_cpp.Llama(str(path), n_ctx=n_ctx, logits_all=True, n_threads=threads,
+                                  n_threads_batch=threads, n_gpu_layers=where.gpu_layers,
+                                  n_batch=min(512, n_ctx), type_k=kv, type_v=kv,
+                                  verbose=False)
+        return llm, "f32" if f32 else "f16", extra
     except ValueError as err:
         raise HarnessError(f"--model {path}: llama.cpp cannot load it ({err})") from None
 
