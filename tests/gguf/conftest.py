@@ -68,3 +68,10 @@ def run_suite(model: Path, results: Path, *args: str) -> Path:
                 str(results), "--limit", "3", "--no-cache", *args, check=True)
     (run_dir,) = [p for p in results.iterdir() if p.is_dir()]
     return run_dir
+
+
+@pytest.fixture(scope="session")
+def f32_run(gguf_f32: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed suite on the f32 file (--engine llamacpp), shared by the tests comparing it."""
+    return run_suite(gguf_f32, tmp_path_factory.mktemp("f32-run") / "runs", "--engine",
+                     "llamacpp")

@@ -18,12 +18,10 @@ LOGLIK_TOL = 1e-4  # nats, per choice (measured: at most 1.5e-5 with an f32 KV c
 
 
 @pytest.fixture(scope="module")
-def both(gguf_f32: Path, memorizer_model: Path, tmp_path_factory: pytest.TempPathFactory
+def both(f32_run: Path, memorizer_model: Path, tmp_path_factory: pytest.TempPathFactory
          ) -> tuple[Path, Path]:
     out = tmp_path_factory.mktemp("agreement")
-    hf = run_suite(memorizer_model, out / "hf", "--device", "cpu")
-    cpp = run_suite(gguf_f32, out / "cpp", "--engine", "llamacpp")
-    return hf, cpp
+    return run_suite(memorizer_model, out / "hf", "--device", "cpu"), f32_run
 
 
 def keyed(run_dir: Path) -> dict[tuple[str, str, int | None], Sample]:

@@ -11,15 +11,15 @@ import pytest
 from harness.results.store import read_run, read_samples
 from tests.gguf.conftest import run_suite
 
-Q8_LOGLIK_BOUND = 0.5  # nats per choice: far above what Q8_0 moves (printed), far below chance
+Q8_LOGLIK_BOUND = 0.5  # nats per choice; measured: max 0.12, mean 0.047 (f32 file: f32 KV cache)
 
 
 @pytest.fixture(scope="module")
-def runs(gguf_f32: Path, gguf_q8: Path, gguf_q4km: Path,
+def runs(f32_run: Path, gguf_q8: Path, gguf_q4km: Path,
          tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("quantized")
-    return {name: run_suite(path, out / name, "--engine", "llamacpp")
-            for name, path in (("f32", gguf_f32), ("q8_0", gguf_q8), ("q4_k_m", gguf_q4km))}
+    return {"f32": f32_run, **{name: run_suite(path, out / name, "--engine", "llamacpp")
+                               for name, path in (("q8_0", gguf_q8), ("q4_k_m", gguf_q4km))}}
 
 
 def differences(base: Path, other: Path) -> tuple[dict[str, tuple[float, float]], float, float]:
