@@ -1,6 +1,6 @@
 """Generation on llama.cpp: each prompt after the longest prefix the held sequence shares
 with it (`state.py`), then one token at a time. Tokens are chosen greedily (the argmax of
-the logits, as `--engine hf`) or by llama.cpp's sampler chain (top-k, top-p, temperature,
+the logits, as `--engine hf`) or by llama.cpp's sampler chain (temperature, top-k, top-p,
 a seeded draw) applied to those logits; stop strings, the thinking budget and the answer's
 cut are our engine's (`engine/hf/decode.py: RowDecoder`)."""
 
@@ -30,7 +30,7 @@ def request_seed(req: GenRequest) -> int:
 
 
 class Sampler:
-    """llama.cpp's sampler chain for one request (top-k, top-p, temperature, seeded draw),
+    """llama.cpp's sampler chain for one request (temperature, top-k, top-p, seeded draw),
     applied to a row of logits; freed by `close`."""
 
     def __init__(self, req: GenRequest) -> None:
@@ -39,13 +39,14 @@ class Sampler:
         self.lib = llama_cpp
         self.chain = llama_cpp.llama_sampler_chain_init(
             llama_cpp.llama_sampler_chain_default_params())
-        links = []
+        # temperature first, then top-k and top-p on the tempered distribution (as
+        # transformers, vLLM and `--engine hf` apply them), then a seeded draw
+        links = [llama_cpp.llama_sampler_init_temp(req.temperature)]
         if req.top_k > 0:
             links.append(llama_cpp.llama_sampler_init_top_k(req.top_k))
         if req.top_p < 1.0:
             links.append(llama_cpp.llama_sampler_init_top_p(req.top_p, 1))
-        links += [llama_cpp.llama_sampler_init_temp(req.temperature),
-                  llama_cpp.llama_sampler_init_dist(request_seed(req))]
+        links.append(llama_cpp.llama_sampler_init_dist(request_seed(req)))
         for link in links:
             llama_cpp.llama_sampler_chain_add(self.chain, link)
 
