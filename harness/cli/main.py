@@ -9,7 +9,18 @@ from typing import NoReturn
 import typer
 
 from harness import __version__
-from harness.cli import bench, build, compare, interop, leaderboard, report, run, score, tasks
+from harness.cli import (
+    bench,
+    build,
+    compare,
+    convert,
+    interop,
+    leaderboard,
+    report,
+    run,
+    score,
+    tasks,
+)
 from harness.cli.common import fail, say
 from harness.errors import HarnessError
 
@@ -22,6 +33,7 @@ app = typer.Typer(
 app.command("run")(run.run_command)
 app.command("leaderboard")(leaderboard.leaderboard_command)
 app.command("bench")(bench.bench_command)
+app.command("convert-gguf")(convert.convert_command)
 app.add_typer(tasks.app, name="tasks")
 
 

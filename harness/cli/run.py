@@ -87,9 +87,13 @@ def run_command(
                                                "tasks of the suite.")] = None,
     limit: Annotated[int | None, Opt(help="Only the first N facts.")] = None,
     results: Annotated[Path, Opt(help="Folder for run results.")] = Path("results"),
-    engine: Annotated[str, Opt(help="Backend: hf (this harness's engine) or lm-eval (lm-eval's "
+    engine: Annotated[str, Opt(help="Backend: hf (this harness's engine), lm-eval (lm-eval's "
                                     "HFLM computes the same requests; needs the lm-eval "
+                                    "extra) or llamacpp (--model FILE.gguf; needs the gguf "
                                     "extra).", rich_help_panel="Model")] = "hf",
+    tokenizer: Annotated[str | None, Opt(help="--engine llamacpp: a Hugging Face tokenizer "
+                                              "folder (default: the GGUF file's own).",
+                                         rich_help_panel="Model")] = None,
     device: Annotated[str, Opt(help="auto | cpu | cuda | cuda:N (auto: cuda if available).",
                                rich_help_panel="Model")] = "auto",
     dtype: Annotated[str, Opt(help="auto | float32 | bfloat16 | float16 (auto: float32 on CPU, "
@@ -165,6 +169,7 @@ def run_command(
     require_folder(None if no_cache else cache_dir, "--cache-dir")
     options = RunOptions(
         model=model, suite=suite, tasks=tuple(task or ()), results_dir=results, engine=engine,
+        tokenizer=tokenizer,
         device=device, dtype=dtype, batch_size=_batch_size(batch_size), limit=limit,
         preset=preset, thinking=thinking, chat=chat_template,
         system_prompt=_text_or_file(system_prompt), num_fewshot=num_fewshot,

@@ -63,7 +63,17 @@ def open_lm_eval(options: RunOptions) -> Engine:
     return LmEvalEngine(model, tokenizer, info, batch_size=options.batch_size)
 
 
-BACKENDS: dict[str, Opener] = {"hf": open_hf, "lm-eval": open_lm_eval}
+def open_llamacpp(options: RunOptions) -> Engine:
+    from harness.engine.llamacpp import open_gguf
+
+    if options.dtype != "auto" or options.revision or options.trust_remote_code:
+        raise HarnessError("--engine llamacpp: a GGUF file fixes its own types and code; drop "
+                           "--dtype, --revision and --trust-remote-code")
+    return open_gguf(options.model, tokenizer=options.tokenizer, device=options.device,
+                     prefix_reuse=options.prefix_reuse, truncate=options.truncate)
+
+
+BACKENDS: dict[str, Opener] = {"hf": open_hf, "lm-eval": open_lm_eval, "llamacpp": open_llamacpp}
 
 
 def check_backend(name: str) -> None:

@@ -25,6 +25,7 @@ class RunOptions:
     tasks: tuple[str, ...] = ()  # empty: every task of the suite
     results_dir: Path = Path("results")
     engine: str = "hf"  # a backend of evaluate/backends.py
+    tokenizer: str | None = None  # llamacpp: a HF tokenizer folder (None: the GGUF file's)
     device: str = "auto"
     dtype: str = "auto"
     batch_size: int | None = None
@@ -87,6 +88,8 @@ class RunOptions:
              f"--max-memory {self.max_memory}: only with --device-map"),
             (self.device_map is not None and self.engine != "hf",
              f"--device-map: only with --engine hf (not {self.engine})"),
+            (self.tokenizer is not None and self.engine != "llamacpp",
+             f"--tokenizer {self.tokenizer}: only with --engine llamacpp"),
         ]
         for bad, message in problems:
             if bad:
