@@ -57,20 +57,33 @@ def new_run_id(model_id: str, suite: str, when: dt.datetime) -> str:
     return f"{when:%Y%m%d-%H%M%S}-{slug}-{suite}"
 
 
-def prepare_run_dir(results_dir: Path, run_id: str) -> Path:
+def check_writable(results_dir: Path) -> None:
+    """Create `results_dir` if needed and prove a file can be written in it; one error line
+    otherwise (checked before the model loads)."""
     try:
         results_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=results_dir, prefix=".probe"):
             pass
     except OSError as err:
-        raise HarnessError(f"results dir {results_dir}: not writable ({err.strerror})") from None
-    run_dir = results_dir / run_id
-    suffix = 1
-    while run_dir.exists():
-        suffix += 1
-        run_dir = results_dir / f"{run_id}-{suffix}"
-    run_dir.mkdir()
-    return run_dir
+        raise HarnessError(f"results dir {results_dir}: not writable ({err.strerror}); "
+                           "choose another with --results") from None
+
+
+def prepare_run_dir(results_dir: Path, run_id: str) -> Path:
+    """A new, empty folder `results_dir/run_id` (or `run_id-2`, `-3`...): created atomically,
+    so processes starting together never share one."""
+    check_writable(results_dir)
+    for suffix in range(1, 10_000):
+        run_dir = results_dir / (run_id if suffix == 1 else f"{run_id}-{suffix}")
+        try:
+            run_dir.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as err:
+            raise HarnessError(f"{run_dir}: cannot create the run folder ({err.strerror})"
+                               ) from None
+        return run_dir
+    raise HarnessError(f"{results_dir}: 9,999 run folders named {run_id}; remove old ones")
 
 
 def write_run(run_dir: Path, record: RunRecord) -> None:
