@@ -3,12 +3,13 @@ room for the few-shot examples, and options that none of those tasks would use."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from harness.errors import HarnessError
 from harness.evaluate.options import RunOptions
 from harness.prompts.fewshot import examples_room
 from harness.prompts.items import build_items
+from harness.results.store import check_writable
 from harness.suite.loader import Suite, load_suite
 from harness.suite.schema import TaskDef
 
@@ -73,8 +74,10 @@ def preflight(options: RunOptions) -> Plan:
     problem."""
     resolved = options.with_preset()
     resolved.check()
+    resolved = replace(resolved, tasks=tuple(dict.fromkeys(resolved.tasks)))  # once each
     suite = load_suite(resolved.suite)
     tasks = select_tasks(suite, resolved.tasks)
     check_generation_options(options, tasks)
     check_fewshot(suite, tasks, resolved.num_fewshot)
+    check_writable(resolved.results_dir, create=False)  # before the model loads
     return Plan(resolved, suite, tasks)

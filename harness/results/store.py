@@ -57,12 +57,19 @@ def new_run_id(model_id: str, suite: str, when: dt.datetime) -> str:
     return f"{when:%Y%m%d-%H%M%S}-{slug}-{suite}"
 
 
-def check_writable(results_dir: Path) -> None:
-    """Create `results_dir` if needed and prove a file can be written in it; one error line
-    otherwise (checked before the model loads)."""
+def check_writable(results_dir: Path, create: bool = True) -> None:
+    """Prove a file can be written in `results_dir` (made first when `create`; else in the
+    nearest folder that exists, where it would be made); one error line otherwise."""
+    probe = results_dir
+    if not create:
+        while not probe.exists() and probe.parent != probe:
+            probe = probe.parent
     try:
-        results_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=results_dir, prefix=".probe"):
+        if create:
+            results_dir.mkdir(parents=True, exist_ok=True)
+        elif not probe.is_dir():
+            raise NotADirectoryError(20, "Not a directory")
+        with tempfile.NamedTemporaryFile(dir=probe, prefix=".probe"):
             pass
     except OSError as err:
         raise HarnessError(f"results dir {results_dir}: not writable ({err.strerror}); "
