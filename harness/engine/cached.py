@@ -49,9 +49,8 @@ class CachedEngine:
             return compute(requests, progress, self._count)
         cache = self.cache
         keys = [request_key(self.model, kind, r) for r in requests]
-        stored = cache.get_many(keys)
-        results: dict[int, R] = {i: result_type(**stored[k]) for i, k in enumerate(keys)
-                                 if k in stored}
+        stored = cache.get_many(keys, result_type)  # damaged or partial entries: misses
+        results: dict[int, R] = {i: stored[k] for i, k in enumerate(keys) if k in stored}
         missing = [i for i in range(len(requests)) if i not in results]
         self.counts.hits += len(results)
         if progress and results:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 import subprocess
@@ -19,7 +20,18 @@ RUN_FILE, SAMPLES_FILE = "run.json", "samples.jsonl"
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temporary file in the same folder and a rename."""
+    """Write `text` to `path` via a temporary file in the same folder and a rename; a full
+    disk or a file-size limit is one error line (the old file, if any, is left whole)."""
+    try:
+        _atomic_write(path, text)
+    except OSError as err:
+        fix = {errno.ENOSPC: "free space on its disk", errno.EDQUOT: "free space (disk quota)",
+               errno.EFBIG: "raise the file-size limit (ulimit -f) or write elsewhere"
+               }.get(err.errno or 0, "check the folder's permissions and space")
+        raise HarnessError(f"{path}: cannot write ({err.strerror or err}); {fix}") from None
+
+
+def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
