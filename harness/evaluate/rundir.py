@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import os
+from contextlib import suppress
 from pathlib import Path
 
 from harness.errors import HarnessError
@@ -34,8 +35,9 @@ def _try_lock(run_dir: Path) -> bool:
     except OSError:
         os.close(fd)
         return False
-    os.ftruncate(fd, 0)
-    os.write(fd, str(os.getpid()).encode())  # for people; the lock is the flock
+    with suppress(OSError):  # for people; the lock is the flock
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
     _held[run_dir] = fd
     return True
 
