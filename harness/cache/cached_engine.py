@@ -40,24 +40,25 @@ class CachedEngine:
                  progress: Progress | None = None) -> list[GenResult]:
         return self._run("gen", requests, GenResult, self.engine.generate, progress)
 
+    def _count(self, _index: int, _result: object) -> None:
+        self.counts.computed += 1
+
     def _run(self, kind: str, requests: Sequence[Any], result_type: type[R],
              compute: Callable[..., list[R]], progress: Progress | None) -> list[R]:
         if self.cache is None:
-            self.counts.computed += len(requests)
-            return compute(requests, progress)
+            return compute(requests, progress, self._count)
         cache = self.cache
         keys = [request_key(self.model, kind, r) for r in requests]
-        stored = cache.get_many(keys)
-        results: dict[int, R] = {i: result_type(**stored[k]) for i, k in enumerate(keys)
-                                 if k in stored}
+        stored = cache.get_many(keys, result_type)  # damaged or partial entries: misses
+        results: dict[int, R] = {i: stored[k] for i, k in enumerate(keys) if k in stored}
         missing = [i for i in range(len(requests)) if i not in results]
         self.counts.hits += len(results)
-        self.counts.computed += len(missing)
         if progress and results:
             progress(len(results))
 
         def store(index: int, result: R) -> None:
             cache.put(keys[missing[index]], kind, self.model, result)
+            self._count(index, result)  # as it arrives: an interrupted run counts what it did
 
         fresh = compute([requests[i] for i in missing], progress, store) if missing else []
         results.update(zip(missing, fresh, strict=True))

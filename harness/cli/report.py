@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from harness.cli.common import fail, require_folder
+from harness.cli.common import fail, require_folder, say
 from harness.errors import HarnessError
 from harness.report.builder import build_report
 
@@ -22,7 +22,8 @@ def report_command(
     view it: CSS, JS and charts (SVG) are inline."""
     require_folder(out, "--out")
     try:
-        index = build_report(results, out, suite)
+        index = build_report(results, out, suite,
+                             warn=lambda line: say(f"warning: {line}", err=True))
     except HarnessError as err:
         fail(str(err), err.exit_code)
     typer.echo(f"report: {index}")

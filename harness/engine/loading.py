@@ -46,15 +46,6 @@ def pick_dtype(dtype: str, device: str) -> torch.dtype:
     return DTYPES[dtype]
 
 
-def _fingerprint(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.iterdir()):
-        if path.is_file():
-            stat = path.stat()
-            digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
-    return "files-" + digest.hexdigest()[:16]
-
-
 def resolve_model(model_id: str, revision: str | None) -> tuple[Path, str, str]:
     """(folder, source, revision) of a local path or hub id; one clear error if unavailable."""
     local = Path(model_id).expanduser()
@@ -62,7 +53,9 @@ def resolve_model(model_id: str, revision: str | None) -> tuple[Path, str, str]:
         if not (local / "config.json").is_file():
             raise HarnessError(f"--model {model_id}: folder has no config.json; not a model "
                                "folder")
-        return local.resolve(), "local", _fingerprint(local.resolve())
+        from harness.fingerprint import folder_fingerprint
+
+        return local.resolve(), "local", folder_fingerprint(local.resolve())  # by content
     no_folder = f"--model {model_id}: no such folder"
     if model_id.startswith(("/", "./", "../", "~")) or model_id.count("/") > 1:
         raise HarnessError(no_folder)  # a path, never a hub id (owner/name)

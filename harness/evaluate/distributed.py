@@ -306,7 +306,10 @@ class World:
             return
         keys = {request_key(engine.model, kind, r): (kind, out)
                 for (kind, r), out in served.items()}
-        present = cache.get_many(list(keys))
+        present: set[str] = set()
+        for kind, result_type in (("loglik", LoglikResult), ("gen", GenResult)):
+            ours = [key for key, (k, _) in keys.items() if k == kind]
+            present.update(cache.get_many(ours, result_type))
         for key, (kind, out) in keys.items():
             if key not in present:
                 cache.put(key, kind, engine.model, out)

@@ -4,13 +4,14 @@ room for the few-shot examples, and options that none of those tasks would use."
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from harness.errors import HarnessError
 from harness.evaluate.backends import check_backend
 from harness.evaluate.options import RunOptions
 from harness.prompts.fewshot import examples_room
 from harness.prompts.items import build_items
+from harness.results.store import check_writable
 from harness.suite.loader import Suite, load_suite
 from harness.suite.schema import TaskDef
 
@@ -89,9 +90,11 @@ def preflight(options: RunOptions) -> Plan:
     resolved = options.with_preset()
     resolved.check()
     check_backend(resolved.engine)
+    resolved = replace(resolved, tasks=tuple(dict.fromkeys(resolved.tasks)))  # once each
     suite = load_suite(resolved.suite)
     tasks = select_tasks(suite, resolved.tasks)
     check_generation_options(options, tasks)
     check_fewshot(suite, tasks, resolved.num_fewshot)
     warn_drafts(suite)
+    check_writable(resolved.results_dir, create=False)  # before the model loads
     return Plan(resolved, suite, tasks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 import subprocess
@@ -19,7 +20,18 @@ RUN_FILE, SAMPLES_FILE = "run.json", "samples.jsonl"
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temporary file in the same folder and a rename."""
+    """Write `text` to `path` via a temporary file in the same folder and a rename; a full
+    disk or a file-size limit is one error line (the old file, if any, is left whole)."""
+    try:
+        _atomic_write(path, text)
+    except OSError as err:
+        fix = {errno.ENOSPC: "free space on its disk", errno.EDQUOT: "free space (disk quota)",
+               errno.EFBIG: "raise the file-size limit (ulimit -f) or write elsewhere"
+               }.get(err.errno or 0, "check the folder's permissions and space")
+        raise HarnessError(f"{path}: cannot write ({err.strerror or err}); {fix}") from None
+
+
+def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -57,20 +69,40 @@ def new_run_id(model_id: str, suite: str, when: dt.datetime) -> str:
     return f"{when:%Y%m%d-%H%M%S}-{slug}-{suite}"
 
 
-def prepare_run_dir(results_dir: Path, run_id: str) -> Path:
+def check_writable(results_dir: Path, create: bool = True) -> None:
+    """Prove a file can be written in `results_dir` (made first when `create`; else in the
+    nearest folder that exists, where it would be made); one error line otherwise."""
+    probe = results_dir
+    if not create:
+        while not probe.exists() and probe.parent != probe:
+            probe = probe.parent
     try:
-        results_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=results_dir, prefix=".probe"):
+        if create:
+            results_dir.mkdir(parents=True, exist_ok=True)
+        elif not probe.is_dir():
+            raise NotADirectoryError(20, "Not a directory")
+        with tempfile.NamedTemporaryFile(dir=probe, prefix=".probe"):
             pass
     except OSError as err:
-        raise HarnessError(f"results dir {results_dir}: not writable ({err.strerror})") from None
-    run_dir = results_dir / run_id
-    suffix = 1
-    while run_dir.exists():
-        suffix += 1
-        run_dir = results_dir / f"{run_id}-{suffix}"
-    run_dir.mkdir()
-    return run_dir
+        raise HarnessError(f"results dir {results_dir}: not writable ({err.strerror}); "
+                           "choose another with --results") from None
+
+
+def prepare_run_dir(results_dir: Path, run_id: str) -> Path:
+    """A new, empty folder `results_dir/run_id` (or `run_id-2`, `-3`...): created atomically,
+    so processes starting together never share one."""
+    check_writable(results_dir)
+    for suffix in range(1, 10_000):
+        run_dir = results_dir / (run_id if suffix == 1 else f"{run_id}-{suffix}")
+        try:
+            run_dir.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as err:
+            raise HarnessError(f"{run_dir}: cannot create the run folder ({err.strerror})"
+                               ) from None
+        return run_dir
+    raise HarnessError(f"{results_dir}: 9,999 run folders named {run_id}; remove old ones")
 
 
 def write_run(run_dir: Path, record: RunRecord) -> None:

@@ -129,7 +129,7 @@ def test_bench_times_a_trained_model(memorizer_model: Path) -> None:
                          "closed_qa", "--regime", "mc", "--max-new-tokens", "24")
     assert result.returncode == 0, result.stderr
     header = result.stdout.splitlines()[0]
-    assert header.startswith(f"model {memorizer_model} at revision files-"), header
+    assert header.startswith(f"model {memorizer_model} at revision content-"), header
     assert "chat template" in header
     rows = {line.split("|")[1].strip(): [c.strip() for c in line.strip("|").split("|")]
             for line in result.stdout.splitlines() if line.startswith(("| mc |", "| closed_qa |"))}
