@@ -9,6 +9,7 @@ from harness.engine.types import GenResult, LoglikResult
 from harness.prompts.items import Item
 from harness.results.records import Metric, Sample
 from harness.scoring import Judgement, Verdict, judge, normalize_text
+from harness.scoring.context import GoldContext
 from harness.scoring.metrics import choice_metrics, generation_summary
 from harness.suite.schema import TaskDef
 
@@ -22,6 +23,14 @@ def _base(item: Item, prompt: str) -> dict[str, object]:
     }
 
 
+def gold_context(item: Item) -> GoldContext:
+    """What the scorer's relaxations read beyond the gold: the question (a year it fixes),
+    the Hangul answer (romanizations), the date the answer holds on, and the answers never
+    to accept as a short form."""
+    return GoldContext(question=item.question, answer_ko=item.answer_ko, as_of=item.as_of,
+                       excluded=item.excluded)
+
+
 def judge_generations(task: TaskDef, items: Sequence[Item], prompts: Sequence[str],
                       outputs: Sequence[Sequence[GenResult]]) -> tuple[list[Sample], Metric,
                                                                        dict[str, float]]:
@@ -32,7 +41,7 @@ def judge_generations(task: TaskDef, items: Sequence[Item], prompts: Sequence[st
         verdicts = []
         for index, out in enumerate(repeats):
             verdict = judge(out.text, item.answer, item.aliases, item.answer_type,
-                            first_line=task.first_line)
+                            first_line=task.first_line, context=gold_context(item))
             verdicts.append(verdict)
             samples.append(Sample.model_validate({
                 **_base(item, prompt), "verdict": verdict.verdict.value,

@@ -35,6 +35,8 @@ class Item:
     label: int | None = None  # index of the correct choice (mc, tf: 0 = true claim)
     proposed: str | None = None  # tf: the proposed answer shown in the claim
     example_prompt: str = ""  # the prompt when this item is shown as a few-shot example
+    answer_ko: str | None = None  # the answer in Hangul (romanized answers match it)
+    excluded: tuple[str, ...] = ()  # never accepted as a short form: distractors, other answers
 
     @property
     def target(self) -> str:
@@ -82,7 +84,26 @@ def tf_truth(suite: Suite) -> dict[str, bool]:
     return truth
 
 
-def _build(suite: Suite, task: TaskDef, fact: Fact, truth: dict[str, bool]) -> Item:
+def document_answers(suite: Suite, task: TaskDef) -> dict[str, list[str]]:
+    """Each document's fact answers in the task's language."""
+    answers: dict[str, list[str]] = {}
+    for fact in suite.facts:
+        answer = fact.answer_ko if task.language == "ko" else fact.answer
+        if answer:
+            answers.setdefault(fact.document, []).append(answer)
+    return answers
+
+
+def _excluded(answer: str, aliases: tuple[str, ...], distractors: tuple[str, ...],
+              others: list[str]) -> tuple[str, ...]:
+    """What the scorer must never accept as an acronym or short name of this item's answer:
+    its distractors and the other answers of its document (not the answer's own forms)."""
+    own = {answer.casefold(), *(a.casefold() for a in aliases)}
+    return tuple(dict.fromkeys(x for x in (*distractors, *others) if x.casefold() not in own))
+
+
+def _build(suite: Suite, task: TaskDef, fact: Fact, truth: dict[str, bool],
+           answers: dict[str, list[str]] | None = None) -> Item:
     question, answer, aliases, distractors = _golds(suite, fact, task)
     doc = suite.documents[fact.document]
     variables: dict[str, object] = {"question": question, "title": doc.meta.title}
@@ -124,6 +145,9 @@ def _build(suite: Suite, task: TaskDef, fact: Fact, truth: dict[str, bool]) -> I
         label=label,
         proposed=proposed,
         example_prompt=example,
+        answer_ko=fact.answer_ko,
+        excluded=_excluded(answer, aliases, distractors,
+                           (answers or {}).get(fact.document, [])),
     )
 
 
@@ -131,7 +155,8 @@ def build_items(suite: Suite, task: TaskDef, limit: int | None = None) -> list[I
     """Items of `task` in fact order (first `limit` facts when given)."""
     facts = suite.facts[:limit] if limit else suite.facts
     truth = tf_truth(suite)
-    return [_build(suite, task, fact, truth) for fact in facts]
+    answers = document_answers(suite, task)
+    return [_build(suite, task, fact, truth, answers) for fact in facts]
 
 
 def _renderable(fact: Fact, task: TaskDef) -> bool:
