@@ -106,7 +106,7 @@ def check_task(model: Any, tokenizer: Any, info: Any, lm: Any, suite: Any, task_
     from harness.engine.types import LoglikResult
     from harness.evaluate.judging import judge_choices
     from harness.evaluate.requests import PromptStyle, choice_requests
-    from harness.prompts.items import build_items
+    from harness.suite.items import build_items
 
     started = time.perf_counter()
     task = suite.task(task_name)

@@ -9,7 +9,7 @@ from typing import Any
 
 from harness.engine.types import GenRequest, LoglikRequest
 from harness.evaluate.requests import Decoding, PromptStyle, choice_requests, generation_requests
-from harness.prompts.items import Item, build_items
+from harness.suite.items import Item, build_items
 from harness.suite.loader import Suite
 
 PLAIN = PromptStyle(chat=False, thinking=False, system_prompt=None, num_fewshot=0)

@@ -13,8 +13,8 @@ from rich.table import Table
 from harness.cli.common import DEFAULT_SUITE, console, error_line, fail, load_suite_or_exit, say
 from harness.cli.review import review_command
 from harness.errors import HarnessError
-from harness.prompts.items import build_items
 from harness.suite.builtin import builtin_root
+from harness.suite.items import build_items
 from harness.suite.loader import load_suite
 from harness.suite.schema_doc import schema_markdown
 from harness.suite.starter import new_suite

@@ -6,11 +6,11 @@ from collections import Counter
 from collections.abc import Sequence
 
 from harness.engine.types import GenResult, LoglikResult
-from harness.prompts.items import Item
 from harness.results.records import Metric, Sample
 from harness.scoring import Judgement, Verdict, judge, normalize_text
 from harness.scoring.context import GoldContext
 from harness.scoring.metrics import choice_metrics, generation_summary
+from harness.suite.items import Item
 from harness.suite.schema import TaskDef
 
 

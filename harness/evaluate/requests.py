@@ -10,7 +10,7 @@ from harness.engine.types import GenRequest, LoglikRequest
 from harness.evaluate.options import RunOptions
 from harness.prompts.chat import format_prompt, has_chat_template
 from harness.prompts.fewshot import pick_examples
-from harness.prompts.items import Item
+from harness.suite.items import Item
 from harness.suite.schema import TaskDef
 
 THINKING_TOKENS = 1024  # default thinking allowance on top of the task's answer budget

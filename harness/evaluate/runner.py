@@ -33,7 +33,6 @@ from harness.evaluate.requests import (
 )
 from harness.evaluate.rundir import open_run_dir, release_run_dir
 from harness.evaluate.window_check import TaskRequests, check_windows
-from harness.prompts.items import Item, build_items
 from harness.results.records import (
     CacheRecord,
     ModelRecord,
@@ -44,6 +43,7 @@ from harness.results.records import (
     TaskResult,
 )
 from harness.results.store import git_sha, write_run, write_samples
+from harness.suite.items import Item, build_items
 from harness.suite.loader import Suite
 from harness.suite.schema import TaskDef
 

@@ -17,7 +17,7 @@ from harness.errors import HarnessError
 from harness.evaluate.requests import Decoding, PromptStyle, generation_budget
 from harness.prompts.chat import plain_fewshot
 from harness.prompts.fewshot import pick_examples
-from harness.prompts.items import Item, build_items
+from harness.suite.items import Item, build_items
 from harness.suite.loader import Suite
 from harness.suite.schema import TaskDef
 

@@ -1,6 +1,2 @@
-"""From suite facts to items with rendered prompts."""
-
-from harness.prompts.items import Item, build_items
-from harness.prompts.render import render_template
-
-__all__ = ["Item", "build_items", "render_template"]
+"""How items are put to a model: chat formatting and few-shot examples (the items and their
+rendered templates are the suite's: `harness.suite.items`)."""

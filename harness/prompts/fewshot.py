@@ -6,7 +6,7 @@ import hashlib
 import random
 from collections.abc import Sequence
 
-from harness.prompts.items import Item
+from harness.suite.items import Item
 from harness.suite.schema import TaskDef
 
 

@@ -20,9 +20,9 @@ from typing import Any
 import torch
 
 from harness.prompts.chat import format_prompt
-from harness.prompts.items import build_items
 from harness.refmodels.configs import exaone4_config
 from harness.refmodels.tokenizer import BOS, EOT, PAD, train_tokenizer
+from harness.suite.items import build_items
 from harness.suite.loader import Suite
 
 RANDOM_NAME = "tiny-exaone4-random"

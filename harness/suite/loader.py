@@ -11,9 +11,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from harness.errors import HarnessError
-from harness.prompts.items import check_templates
 from harness.suite.builtin import builtin_names, resolve_suite_path
 from harness.suite.files import line_of, load_yaml, read_text, resolve_inside
+from harness.suite.items import check_templates
 from harness.suite.messages import explain, unknown
 from harness.suite.model import Document, Suite
 from harness.suite.schema import Fact, SuiteConfig, TaskFile

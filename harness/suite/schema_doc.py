@@ -11,8 +11,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from harness.prompts.variables import COMMON, REGIME_NOTES, TF_ONLY
 from harness.suite.schema import DocumentMeta, Fact, SuiteConfig, TaskDef, TaskFile
+from harness.suite.variables import COMMON, REGIME_NOTES, TF_ONLY
 
 SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("suite.yaml", SuiteConfig),

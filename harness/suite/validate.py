@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from harness.prompts.items import missing_fields, tf_truth
 from harness.scoring.normalize import normalize_text
 from harness.suite.evidence import explain_not_verbatim
+from harness.suite.items import missing_fields, tf_truth
 from harness.suite.loader import Suite
 from harness.suite.schema import Fact
 

@@ -18,7 +18,7 @@ from harness.engine.hf.shared_prefix import SharedPrefix, shared_prefix_attentio
 from harness.engine.loading import LoadOptions, load_model
 from harness.engine.types import GenRequest
 from harness.evaluate.requests import Decoding, PromptStyle, generation_requests
-from harness.prompts.items import build_items
+from harness.suite.items import build_items
 
 
 def _reference(query, prefix_keys, prefix_values, prefix_mask, rows, key, value, own_mask,

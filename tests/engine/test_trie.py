@@ -14,7 +14,7 @@ from harness.engine.hf.trie import Path, Piece, pack
 from harness.engine.loading import LoadOptions, load_model
 from harness.engine.types import LoglikRequest
 from harness.evaluate.requests import PromptStyle, choice_requests
-from harness.prompts.items import build_items
+from harness.suite.items import build_items
 
 QUESTION = [5, 6, 7]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from harness.engine.types import GenResult
 from harness.evaluate.judging import judge_generations
-from harness.prompts.items import build_items
 from harness.scoring import judge
+from harness.suite.items import build_items
 from harness.suite.loader import Suite
 
 

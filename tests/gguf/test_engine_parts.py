@@ -15,7 +15,7 @@ from harness.engine.llamacpp import LlamaCppEngine, open_gguf
 from harness.engine.loading import LoadOptions, load_model
 from harness.engine.types import GenRequest
 from harness.evaluate.requests import Decoding, PromptStyle, choice_requests, generation_requests
-from harness.prompts.items import build_items
+from harness.suite.items import build_items
 
 
 @pytest.fixture(scope="module")

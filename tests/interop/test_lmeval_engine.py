@@ -17,8 +17,8 @@ from harness.errors import HarnessError
 from harness.evaluate.options import RunOptions
 from harness.evaluate.requests import PromptStyle, choice_requests
 from harness.evaluate.runner import run
-from harness.prompts.items import build_items
 from harness.results.store import read_run, read_samples
+from harness.suite.items import build_items
 from harness.suite.loader import Suite
 from tests.conftest import SEED_SUITE
 

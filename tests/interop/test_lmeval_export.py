@@ -20,7 +20,7 @@ from harness.interop.lmeval_export import (
     lm_eval_task_name,
 )
 from harness.prompts.chat import format_prompt
-from harness.prompts.items import build_items
+from harness.suite.items import build_items
 from harness.suite.loader import Suite
 
 

@@ -8,7 +8,7 @@ from harness.engine.loading import LoadOptions, load_model
 from harness.evaluate.requests import PromptStyle, choice_requests, model_prompt
 from harness.prompts.chat import format_prompt
 from harness.prompts.fewshot import examples_room, pick_examples
-from harness.prompts.items import build_items
+from harness.suite.items import build_items
 
 
 @pytest.mark.parametrize("task_name", ["closed_qa", "mc", "tf", "open_qa", "mc_open"])

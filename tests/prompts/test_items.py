@@ -5,8 +5,8 @@ from collections import Counter
 import pytest
 
 from harness.errors import HarnessError
-from harness.prompts.items import build_items, tf_truth
-from harness.prompts.render import render_template
+from harness.suite.items import build_items, tf_truth
+from harness.suite.render import render_template
 
 
 def test_mc_choices_hold_answer_and_distractors(suite) -> None:  # type: ignore[no-untyped-def]

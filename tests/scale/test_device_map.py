@@ -14,7 +14,7 @@ from harness.errors import HarnessError
 from harness.evaluate.backends import open_hf
 from harness.evaluate.options import RunOptions
 from harness.evaluate.requests import Decoding, PromptStyle, choice_requests, generation_requests
-from harness.prompts.items import build_items
+from harness.suite.items import build_items
 from harness.suite.loader import Suite
 from tests.conftest import SEED_SUITE
 

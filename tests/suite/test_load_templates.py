@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import HarnessError
-from harness.prompts.items import build_items, check_templates
+from harness.suite.items import build_items, check_templates
 from harness.suite.loader import SuiteLoadError, load_suite
 from tests.conftest import SEED_SUITE, harness_cli
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from harness.errors import HarnessError
-from harness.prompts.items import build_items
+from harness.suite.items import build_items
 from harness.suite.loader import SuiteLoadError, load_suite
 from harness.suite.starter import new_suite
 from harness.suite.validate import validate_suite

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from harness.answer_types import AnswerType
 from harness.errors import HarnessError
-from harness.prompts.render import render_template
-from harness.prompts.variables import explain_missing
 from harness.suite.model import Suite
+from harness.suite.render import render_template
 from harness.suite.schema import CHOICE_REGIMES, Fact, TaskDef
+from harness.suite.variables import explain_missing
 
 
 @dataclass(frozen=True)
