@@ -1,5 +1,5 @@
 """`python -m harness …`: what launchers run (`accelerate launch -m harness run …`)."""
 
-from harness.cli.main import main
+from harness.cli.entry import main
 
 main()

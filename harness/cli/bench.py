@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from harness.bench.run import BenchConfig, RegimeResult, bench, report
 from harness.cli.common import DEFAULT_SUITE, fail, say
 from harness.errors import HarnessError
-from harness.refmodels.configs import SHAPES
+
+if TYPE_CHECKING:
+    from harness.bench.run import RegimeResult
 
 
 def bench_command(
@@ -67,6 +68,9 @@ def bench_command(
     if shape and model:
         raise HarnessError(f"--shape {shape} and --model {model}: give one (a random shape or a "
                            "trained model)")
+    from harness.bench.run import BenchConfig, bench, report  # torch: only here
+    from harness.refmodels.configs import SHAPES
+
     if shape is not None and shape not in SHAPES:
         raise HarnessError(f"--shape {shape}: expected one of {', '.join(SHAPES)}")
     config = BenchConfig(shape=shape or "small", model=model, chat=chat_template,

@@ -9,7 +9,6 @@ import typer
 
 from harness.cli.common import fail, require_folder, say
 from harness.errors import HarnessError
-from harness.report.builder import build_report
 
 
 def report_command(
@@ -22,6 +21,8 @@ def report_command(
     view it: CSS, JS and charts (SVG) are inline."""
     require_folder(out, "--out")
     try:
+        from harness.report.builder import build_report  # matplotlib: only here
+
         index = build_report(results, out, suite,
                              warn=lambda line: say(f"warning: {line}", err=True))
     except HarnessError as err:

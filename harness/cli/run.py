@@ -19,9 +19,7 @@ from rich.progress import (
 from harness.cache.store import default_cache_dir
 from harness.cli.common import DEFAULT_SUITE, err_console, require_folder, say
 from harness.errors import HarnessError
-from harness.evaluate.distributed import is_main
 from harness.evaluate.options import PRESETS, RunOptions
-from harness.evaluate.runner import run
 from harness.leaderboard.table import Row, markdown_table
 from harness.results.store import read_run
 from harness.tracking.log import check_trackers, log_run
@@ -181,6 +179,9 @@ def run_command(
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
         device_map=device_map, max_memory=max_memory,
     )
+    from harness.evaluate.distributed import is_main  # torch: only when a run starts
+    from harness.evaluate.runner import run
+
     progress = RichProgress()
     try:
         run_dir = run(options, progress)
