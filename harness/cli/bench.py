@@ -68,7 +68,8 @@ def bench_command(
     if shape and model:
         raise HarnessError(f"--shape {shape} and --model {model}: give one (a random shape or a "
                            "trained model)")
-    from harness.bench.run import BenchConfig, bench, report  # torch: only here
+    from harness.bench.printout import report  # torch: only here
+    from harness.bench.run import BenchConfig, bench
     from harness.refmodels.configs import SHAPES
 
     if shape is not None and shape not in SHAPES:

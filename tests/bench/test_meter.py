@@ -10,7 +10,8 @@ from transformers import Exaone4ForCausalLM
 
 from harness.bench.engines import ForwardMeter, Measurement
 from harness.bench.load import busy_load
-from harness.bench.run import Ceiling, RegimeResult, median_pair, report
+from harness.bench.printout import report
+from harness.bench.run import Ceiling, RegimeResult, median_pair
 from harness.engine.hf.kv import new_cache
 from harness.refmodels.configs import exaone4_config
 

@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from harness.bench.engines import Measurement
+from harness.bench.printout import report
 from harness.bench.reference import Reference, distance
-from harness.bench.run import BenchConfig, Ceiling, RegimeResult, report, wants_reference
+from harness.bench.run import BenchConfig, Ceiling, RegimeResult, wants_reference
 
 
 def _measured(engine: str, logliks: list[float], texts: list[str]) -> Measurement:
