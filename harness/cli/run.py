@@ -85,9 +85,11 @@ def run_command(
                                                "tasks of the suite.")] = None,
     limit: Annotated[int | None, Opt(help="Only the first N facts.")] = None,
     results: Annotated[Path, Opt(help="Folder for run results.")] = Path("results"),
-    engine: Annotated[str, Opt(help="Backend: hf (this harness's engine) or lm-eval (lm-eval's "
+    engine: Annotated[str, Opt(help="Backend: hf (this harness's engine), lm-eval (lm-eval's "
                                     "HFLM computes the same requests; needs the lm-eval "
-                                    "extra).", rich_help_panel="Model")] = "hf",
+                                    "extra) or openai (a served model: --base-url; --model is "
+                                    "the served name; needs the serve extra).",
+                               rich_help_panel="Model")] = "hf",
     device: Annotated[str, Opt(help="auto | cpu | cuda | cuda:N (auto: cuda if available).",
                                rich_help_panel="Model")] = "auto",
     dtype: Annotated[str, Opt(help="auto | float32 | bfloat16 | float16 (auto: float32 on CPU, "
@@ -137,6 +139,21 @@ def run_command(
         help="Over-long prompts (a document longer than the model's context): refused by "
              "default; left: drop the prompt's first tokens; middle: keep its first and last "
              "halves. Recorded per sample (truncated_tokens).", rich_help_panel="Model")] = None,
+    base_url: Annotated[str | None, Opt(help="--engine openai: the server's OpenAI-compatible "
+                                            "address, e.g. http://127.0.0.1:8000/v1.",
+                                       rich_help_panel="Server")] = None,
+    api_key_env: Annotated[str | None, Opt(help="Environment variable holding the server's API "
+                                               "key (never recorded).",
+                                          rich_help_panel="Server")] = None,
+    max_concurrency: Annotated[int, Opt(help="Requests in flight at once.",
+                                        rich_help_panel="Server")] = 4,
+    request_timeout: Annotated[float, Opt(help="Seconds one request may take before it is "
+                                               "retried.", rich_help_panel="Server")] = 120.0,
+    tokenizer: Annotated[str | None, Opt(help="--engine openai: the served model's tokenizer "
+                                             "folder; prompts are then rendered here (chat "
+                                             "template included) and sent as token ids, which "
+                                             "choice tasks need.",
+                                        rich_help_panel="Server")] = None,
     cache_dir: Annotated[Path | None, Opt(help="Request cache folder (default: "
                                                "~/.cache/fact-harness).",
                                           rich_help_panel="Speed")] = None,
@@ -161,10 +178,13 @@ def run_command(
         prefix_reuse=prefix_reuse, truncate=truncate,
         trust_remote_code=trust_remote_code, revision=revision,
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
+        base_url=base_url, api_key_env=api_key_env, max_concurrency=max_concurrency,
+        request_timeout=request_timeout, tokenizer=tokenizer,
     )
     progress = RichProgress()
     try:
-        run_dir = run(options, progress)
+        run_dir = run(options, progress, notice=lambda line: err_console.print(
+            f"note: {line}", markup=False, highlight=False, soft_wrap=True))
     except KeyboardInterrupt:
         raise Interrupted("interrupted: results computed so far are in the request cache; run "
                           "the same command again to resume") from None

@@ -43,7 +43,13 @@ def open_lm_eval(options: RunOptions) -> Engine:
     return LmEvalEngine(model, tokenizer, info, batch_size=options.batch_size)
 
 
-BACKENDS: dict[str, Opener] = {"hf": open_hf, "lm-eval": open_lm_eval}
+def open_served(options: RunOptions) -> Engine:
+    from harness.engine.openai.opener import open_openai
+
+    return open_openai(options)
+
+
+BACKENDS: dict[str, Opener] = {"hf": open_hf, "lm-eval": open_lm_eval, "openai": open_served}
 
 
 def check_backend(name: str) -> None:

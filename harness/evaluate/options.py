@@ -48,6 +48,12 @@ class RunOptions:
     revision: str | None = None
     cache_dir: Path | None = None  # None: no request cache
     resume: bool = True
+    # --engine openai: the server, its key's environment variable, and how it is driven
+    base_url: str | None = None
+    api_key_env: str | None = None
+    max_concurrency: int = 4
+    request_timeout: float = 120.0
+    tokenizer: str | None = None  # a local tokenizer folder: prompts rendered here
 
     def with_preset(self) -> RunOptions:
         if self.preset is None:
@@ -78,6 +84,12 @@ class RunOptions:
              f"--max-answer-tokens {self.max_answer_tokens}: must be >= 1"),
             (self.truncate is not None and self.truncate not in POLICIES,
              f"--truncate {self.truncate}: expected {' or '.join(POLICIES)}"),
+            ((self.base_url is None) == (self.engine == "openai"),
+             "--engine openai needs --base-url URL" if self.engine == "openai"
+             else f"--base-url {self.base_url}: only with --engine openai"),
+            (self.max_concurrency < 1, f"--max-concurrency {self.max_concurrency}: must be >= 1"),
+            (self.request_timeout <= 0,
+             f"--request-timeout {self.request_timeout}: must be > 0 seconds"),
         ]
         for bad, message in problems:
             if bad:
@@ -86,6 +98,7 @@ class RunOptions:
     def signature(self, model_key: str, suite_hash: str) -> str:
         """Same signature: the same evaluation (resumable into the same run folder)."""
         fields = {k: str(v) for k, v in vars(self).items()
-                  if k not in ("results_dir", "cache_dir", "resume", "batch_size")}
+                  if k not in ("results_dir", "cache_dir", "resume", "batch_size", "api_key_env",
+                               "max_concurrency", "request_timeout")}
         blob = json.dumps([model_key, suite_hash, fields], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:20]

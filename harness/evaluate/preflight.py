@@ -3,6 +3,7 @@ room for the few-shot examples, and options that none of those tasks would use."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.errors import HarnessError
@@ -67,6 +68,22 @@ def check_generation_options(options: RunOptions, tasks: list[TaskDef]) -> None:
     names = ", ".join(task.name for task in tasks)
     raise HarnessError(f"{', '.join(given)}: no task of this run generates text ({names}: "
                        f"choices scored by log-likelihood); drop {them} or add a qa task")
+
+
+def refuse_choice_tasks(tasks: list[TaskDef], refusal: str | None,
+                        notice: Callable[[str], None]) -> tuple[list[TaskDef], list[str]]:
+    """Before the run starts, drop the choice tasks (mc, tf) of a backend that cannot score
+    log-likelihoods (`refusal` says why; None: it can), naming them in one `notice` line.
+    The generation tasks still run; a run of choice tasks only is refused (HarnessError)."""
+    refused = [task.name for task in tasks if task.regime != "qa"]
+    if refusal is None or not refused:
+        return tasks, []
+    line = f"{', '.join(refused)} refused ({refusal})"
+    kept = [task for task in tasks if task.regime == "qa"]
+    if not kept:
+        raise HarnessError(line)
+    notice(f"{line}; running {', '.join(task.name for task in kept)}")
+    return kept, refused
 
 
 def preflight(options: RunOptions) -> Plan:

@@ -1,0 +1,114 @@
+"""Faults against real servers: each is one `error:` line (no traceback, no empty answer
+scored), and a run killed with its server resumes from the request cache."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from harness.results.store import read_run
+from tests.conftest import SEED_SUITE, harness_cli
+from tests.served.conftest import needs, run_samples, served_options
+from tests.served.servers import Behaviour, free_port, llama_cpp_serve, loopback_server
+
+pytestmark = needs("openai")
+
+
+def one_error_line(result: object) -> str:
+    stderr = result.stderr  # type: ignore[attr-defined]
+    assert result.returncode == 2, stderr  # type: ignore[attr-defined]
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), stderr
+    return str(lines[0])
+
+
+def served_run(url: str, model: str, results: Path, *extra: str) -> object:
+    return harness_cli("run", "--engine", "openai", "--base-url", url, "--model", model,
+                       "--suite", str(SEED_SUITE), "--task", "closed_qa", "--limit", "2",
+                       "--results", str(results), "--no-cache", *extra)
+
+
+def test_wrong_port_is_one_line(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    line = one_error_line(served_run(url, "any", tmp_path))
+    assert f"server {url}: unreachable" in line and "--base-url" in line
+
+
+def test_wrong_model_name_is_one_line(tmp_path: Path) -> None:
+    with loopback_server(Behaviour()) as url:
+        line = one_error_line(served_run(url, "no-such-model", tmp_path))
+    assert line == (f"error: --model no-such-model: the server at {url} does not serve it (it "
+                    "serves 'echo-model'); pass one of those")
+
+
+def test_malformed_json_is_one_line(tmp_path: Path) -> None:
+    with loopback_server(Behaviour(broken=True)) as url:
+        line = one_error_line(served_run(url, "echo-model", tmp_path))
+    assert "malformed JSON" in line
+
+
+def test_slow_server_retried(tmp_path: Path) -> None:
+    behaviour = Behaviour(slow_first=1, delay=2.0)
+    with loopback_server(behaviour) as url:
+        options = served_options(url, "echo-model", tmp_path, tasks=("closed_qa",), limit=3,
+                                 request_timeout=0.5, max_concurrency=1)
+        run_dir, samples = run_samples(options)
+    assert read_run(run_dir).status == "complete" and len(samples) == 3
+    # the probe's first request timed out and was sent again; then the probe and 3 requests
+    assert behaviour.posts == 1 + 1 + 3
+    assert all(s.raw_output for s in samples)
+
+
+def test_server_that_stays_slow_is_one_line(tmp_path: Path) -> None:
+    with loopback_server(Behaviour(slow_first=100, delay=1.5)) as url:
+        line = one_error_line(served_run(url, "echo-model", tmp_path, "--request-timeout",
+                                         "0.3"))
+    assert "no answer to POST /completions within 0.3 s, 4 tries" in line or \
+        "no answer to POST /chat/completions within 0.3 s, 4 tries" in line
+
+
+def cached_rows(cache: Path) -> int:
+    try:
+        with sqlite3.connect(cache / "requests.sqlite", timeout=1) as db:
+            return int(db.execute("SELECT count(*) FROM results").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+@needs("llama_cpp", "fastapi", "uvicorn", "sse_starlette")
+def test_killed_server_then_resume(memorizer_gguf: Path, tmp_path: Path) -> None:
+    server = llama_cpp_serve(memorizer_gguf, tmp_path / "server.log").start()
+    cache, results = tmp_path / "cache", tmp_path / "results"
+    args = ("run", "--engine", "openai", "--base-url", server.url, "--model", "tiny-gguf",
+            "--suite", str(SEED_SUITE), "--task", "closed_qa", "--task", "open_qa",
+            "--results", str(results), "--cache-dir", str(cache), "--max-concurrency", "1")
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-c", "from harness.cli.main import main; main()", *args]
+    try:
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) as first:
+            deadline = time.monotonic() + 120
+            while cached_rows(cache) < 5 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            server.kill()
+            _, stderr = first.communicate(timeout=120)
+        assert first.returncode == 2 and "Traceback" not in stderr
+        assert stderr.strip().splitlines()[-1].startswith(f"error: server {server.url}: "
+                                                          "unreachable")
+        done = cached_rows(cache)
+        assert done >= 5
+        server.start()  # the same port: the same base URL, the same cache entries
+        second = harness_cli(*args)
+        assert second.returncode == 0, second.stderr
+        run_dir = Path(second.stdout.strip().splitlines()[-1].split()[1])
+        record = read_run(run_dir)
+        assert record.status == "complete" and record.resumed == 1
+        assert record.cache.hits == done
+        total = sum(task.n for task in record.tasks.values())
+        assert record.cache.computed == total - done > 0
+    finally:
+        server.stop()
