@@ -88,7 +88,7 @@ def served_info(server: ServerClient, entry: dict[str, Any], tokenizer: Any) -> 
     template = getattr(tokenizer, "chat_template", None) if tokenizer is not None else None
     return ModelInfo(
         model_id=str(entry["id"]), source="server", path=server.base_url,
-        revision=revision.hexdigest()[:16], architecture=str(entry.get("owned_by") or "served"),
+        revision=revision.hexdigest()[:16], architecture="served",
         parameters=int(meta.get("n_params") or 0), dtype="server", device="server",
         device_name=server.base_url, trust_remote_code=False,
         chat_template_sha=hashlib.sha256(str(template).encode()).hexdigest()[:16]
