@@ -74,3 +74,16 @@ def test_concurrency_1_and_8_identical(transformers_server: ServerProcess, memor
     eight = served_options(transformers_server.url, str(memorizer_model), tmp_path / "eight",
                            cache_dir=None, max_concurrency=8, tasks=("closed_qa", "open_qa"))
     assert outputs(run_samples(one)[1]) == outputs(run_samples(eight)[1])
+
+
+def test_prompts_rendered_here_match_hf(transformers_server: ServerProcess,
+                                        memorizer_model: Path, hf_samples: list,
+                                        tmp_path: Path) -> None:
+    """With --tokenizer, prompts are rendered here (chat template included) and go to
+    /v1/completions as text: the same answers as --engine hf."""
+    options = served_options(transformers_server.url, str(memorizer_model), tmp_path,
+                             tokenizer=str(memorizer_model))
+    run_dir, samples = run_samples(options)
+    assert outputs(samples) == outputs(hf_samples)
+    assert [s.prompt for s in samples] == [s.prompt for s in hf_samples]
+    assert read_run(run_dir).backend["prompts"].startswith("rendered here")

@@ -65,6 +65,18 @@ def _echo_slice(logprobs: dict[str, Any], usage: Any, prompt: str, text: str,
     return tokens[end - count : end], values[end - count : end]
 
 
+def _spelled(tokens: list[str], values: list[float | None],
+             text: str) -> tuple[list[str], list[float | None]]:
+    """The generated tokens that spell `text`: an end-of-sequence token the server lists but
+    leaves out of the text is dropped (it is no prompt token of the echo)."""
+    count = len(tokens)
+    while count and "".join(tokens[:count]) != text:
+        count -= 1
+    if count == 0:  # the pieces do not spell the text (byte pieces): compare them all
+        count = len(tokens)
+    return tokens[:count], values[:count]
+
+
 def run_probe(server: ServerClient) -> ProbeResult:
     """The probe's verdict on `server`; a server error during it is a failed probe (its one
     line the reason), never a failed run: generation tasks may still run."""
@@ -82,7 +94,7 @@ def _probe(server: ServerClient) -> ProbeResult:
         return ProbeResult(False, "the server returns no log-probabilities for generated "
                                   "tokens (/completions ignores 'logprobs')")
     text = str(generated["choices"][0].get("text") or "")
-    want_tokens, want = list(first["tokens"]), list(first["token_logprobs"])
+    want_tokens, want = _spelled(list(first["tokens"]), list(first["token_logprobs"]), text)
     if not text or not want_tokens:
         return ProbeResult(False, "the probe's generation was empty; cannot compare")
     echoed = server.completion({"prompt": PROBE_PROMPT + text, "max_tokens": 1,
