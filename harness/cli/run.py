@@ -151,8 +151,7 @@ def run_command(
                                                "retried.", rich_help_panel="Server")] = 120.0,
     tokenizer: Annotated[str | None, Opt(help="--engine openai: the served model's tokenizer "
                                              "folder; prompts are then rendered here (chat "
-                                             "template included) and sent as token ids, which "
-                                             "choice tasks need.",
+                                             "template included), which choice tasks need.",
                                         rich_help_panel="Server")] = None,
     cache_dir: Annotated[Path | None, Opt(help="Request cache folder (default: "
                                                "~/.cache/fact-harness).",
