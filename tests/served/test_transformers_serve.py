@@ -7,8 +7,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from harness.errors import HarnessError
 from harness.results.store import read_run
-from tests.conftest import SEED_SUITE, harness_cli
 from tests.served.conftest import (
     GEN_TASKS,
     needs,
@@ -55,16 +57,15 @@ def test_choice_tasks_refused_before_the_run(transformers_server: ServerProcess,
     assert record.suite.tasks == ["closed_qa"]
 
 
-def test_only_choice_tasks_is_one_error_line(transformers_server: ServerProcess,
-                                            memorizer_model: Path, tmp_path: Path) -> None:
-    result = harness_cli("run", "--engine", "openai", "--base-url", transformers_server.url,
-                         "--model", str(memorizer_model), "--suite", str(SEED_SUITE),
-                         "--task", "mc", "--limit", "2", "--results", str(tmp_path),
-                         "--no-cache")
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: mc refused (server failed")
-    assert "Traceback" not in result.stderr
+def test_only_choice_tasks_is_one_error(transformers_server: ServerProcess,
+                                        memorizer_model: Path, tmp_path: Path) -> None:
+    options = served_options(transformers_server.url, str(memorizer_model), tmp_path,
+                             tasks=("mc",), limit=2)
+    with pytest.raises(HarnessError) as caught:
+        run_samples(options)
+    assert str(caught.value).startswith("mc refused (server failed the log-probability probe")
+    assert "\n" not in str(caught.value)
+    assert not list(tmp_path.glob("*/run.json"))  # refused before the run started
 
 
 def test_concurrency_1_and_8_identical(transformers_server: ServerProcess, memorizer_model: Path,
