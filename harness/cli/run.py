@@ -87,11 +87,10 @@ def run_command(
     results: Annotated[Path, Opt(help="Folder for run results.")] = Path("results"),
     engine: Annotated[str, Opt(help="Backend: hf (this harness's engine), lm-eval (lm-eval's "
                                     "HFLM computes the same requests; needs the lm-eval "
-                                    "extra) or llamacpp (--model FILE.gguf; needs the gguf "
-                                    "extra).", rich_help_panel="Model")] = "hf",
-    tokenizer: Annotated[str | None, Opt(help="--engine llamacpp: a Hugging Face tokenizer "
-                                              "folder (default: the GGUF file's own).",
-                                         rich_help_panel="Model")] = None,
+                                    "extra), llamacpp (--model FILE.gguf; needs the gguf extra) "
+                                    "or openai (a served model: --base-url; --model is the "
+                                    "served name; needs the serve extra).",
+                               rich_help_panel="Model")] = "hf",
     device: Annotated[str, Opt(help="auto | cpu | cuda | cuda:N (auto: cuda if available).",
                                rich_help_panel="Model")] = "auto",
     dtype: Annotated[str, Opt(help="auto | float32 | bfloat16 | float16 (auto: float32 on CPU, "
@@ -141,6 +140,21 @@ def run_command(
         help="Over-long prompts (a document longer than the model's context): refused by "
              "default; left: drop the prompt's first tokens; middle: keep its first and last "
              "halves. Recorded per sample (truncated_tokens).", rich_help_panel="Model")] = None,
+    base_url: Annotated[str | None, Opt(help="--engine openai: the server's OpenAI-compatible "
+                                            "address, e.g. http://127.0.0.1:8000/v1.",
+                                       rich_help_panel="Server")] = None,
+    api_key_env: Annotated[str | None, Opt(help="Environment variable holding the server's API "
+                                               "key (never recorded).",
+                                          rich_help_panel="Server")] = None,
+    max_concurrency: Annotated[int, Opt(help="Requests in flight at once.",
+                                        rich_help_panel="Server")] = 4,
+    request_timeout: Annotated[float, Opt(help="Seconds one request may take before it is "
+                                               "retried.", rich_help_panel="Server")] = 120.0,
+    tokenizer: Annotated[str | None, Opt(help="A Hugging Face tokenizer folder. --engine openai: "
+                                             "the served model's; prompts are then rendered "
+                                             "here (chat template included), which choice "
+                                             "tasks need. --engine llamacpp: instead of the "
+                                             "GGUF file's own.", rich_help_panel="Model")] = None,
     cache_dir: Annotated[Path | None, Opt(help="Request cache folder (default: "
                                                "~/.cache/fact-harness).",
                                           rich_help_panel="Speed")] = None,
@@ -167,7 +181,6 @@ def run_command(
     require_folder(None if no_cache else cache_dir, "--cache-dir")
     options = RunOptions(
         model=model, suite=suite, tasks=tuple(task or ()), results_dir=results, engine=engine,
-        tokenizer=tokenizer,
         device=device, dtype=dtype, batch_size=_batch_size(batch_size), limit=limit,
         preset=preset, thinking=thinking, chat=chat_template,
         system_prompt=_text_or_file(system_prompt), num_fewshot=num_fewshot,
@@ -178,13 +191,16 @@ def run_command(
         trust_remote_code=trust_remote_code, revision=revision,
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
         device_map=device_map, max_memory=max_memory,
+        base_url=base_url, api_key_env=api_key_env, max_concurrency=max_concurrency,
+        request_timeout=request_timeout, tokenizer=tokenizer,
     )
     from harness.evaluate.distributed import is_main  # torch: only when a run starts
     from harness.evaluate.runner import run
 
     progress = RichProgress()
     try:
-        run_dir = run(options, progress)
+        run_dir = run(options, progress, notice=lambda line: err_console.print(
+            f"note: {line}", markup=False, highlight=False, soft_wrap=True))
     except KeyboardInterrupt:
         raise Interrupted("interrupted: results computed so far are in the request cache; run "
                           "the same command again to resume") from None

@@ -85,6 +85,7 @@ class Placed:
     def __init__(self, engine: Any, describe: dict[str, Any]) -> None:
         self.engine = engine
         self.name, self.info, self.tokenizer = engine.name, engine.info, engine.tokenizer
+        self.choice_refusal: str | None = engine.choice_refusal
         self.extra = describe
 
     @property

@@ -30,11 +30,14 @@ GenSink = Callable[[int, GenResult], None]
 class Engine(Protocol):
     """A model behind requests. `name` keys the request cache together with `info` (two
     backends never share cached results); `tokenizer` renders prompts (chat template,
-    few-shot turns) and is None where the backend formats prompts itself."""
+    few-shot turns) and is None where the backend formats prompts itself; a backend whose
+    log-likelihoods cannot be trusted (a server that failed its probe) says why in
+    `choice_refusal`, and the runner drops its choice tasks before the run."""
 
     name: str
     info: ModelInfo
     tokenizer: Any
+    choice_refusal: str | None  # why this backend cannot score log-likelihoods (None: it can)
 
     @property
     def stats(self) -> EngineStats:

@@ -61,6 +61,7 @@ class LmEvalEngine:
     """Runs requests through `lm_eval.models.huggingface.HFLM` on an already loaded model."""
 
     name = "lm-eval"
+    choice_refusal: str | None = None
 
     def __init__(self, model: Any, tokenizer: Any, info: ModelInfo, *,
                  batch_size: int | None = None) -> None:

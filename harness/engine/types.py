@@ -17,6 +17,9 @@ class GenRequest:
     top_p: float = 1.0
     top_k: int = 0
     seed: int = 0  # sampling seed (with the prompt, it seeds this row's generator)
+    # (role, content) turns for a backend that applies the chat template itself (its
+    # `tokenizer` is None); then `prompt` is only their readable rendering. Empty otherwise.
+    messages: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,14 @@ def open_llamacpp(options: RunOptions) -> Engine:
                      prefix_reuse=options.prefix_reuse, truncate=options.truncate)
 
 
-BACKENDS: dict[str, Opener] = {"hf": open_hf, "lm-eval": open_lm_eval, "llamacpp": open_llamacpp}
+def open_served(options: RunOptions) -> Engine:
+    from harness.engine.openai.opener import open_openai
+
+    return open_openai(options)
+
+
+BACKENDS: dict[str, Opener] = {"hf": open_hf, "lm-eval": open_lm_eval, "llamacpp": open_llamacpp,
+                               "openai": open_served}
 
 
 def check_backend(name: str) -> None:

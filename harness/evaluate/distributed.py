@@ -112,6 +112,7 @@ class Replay:
     def __init__(self, backend: Engine, served: dict[tuple[str, Any], Any],
                  per_task: list[EngineStats]) -> None:
         self.name, self.info, self.tokenizer = backend.name, backend.info, backend.tokenizer
+        self.choice_refusal = backend.choice_refusal
         self.backend = backend
         self.served = served
         self.pending = list(per_task)

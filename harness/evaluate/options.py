@@ -52,6 +52,11 @@ class RunOptions:
     resume: bool = True
     device_map: str | None = None  # auto | balanced | sequential: split across devices
     max_memory: str | None = None  # with device_map: "0=20GiB,cpu=60GiB"
+    # --engine openai: the server, its key's environment variable, and how it is driven
+    base_url: str | None = None
+    api_key_env: str | None = None
+    max_concurrency: int = 4
+    request_timeout: float = 120.0
 
     def with_preset(self) -> RunOptions:
         if self.preset is None:
@@ -88,8 +93,14 @@ class RunOptions:
              f"--max-memory {self.max_memory}: only with --device-map"),
             (self.device_map is not None and self.engine != "hf",
              f"--device-map: only with --engine hf (not {self.engine})"),
-            (self.tokenizer is not None and self.engine != "llamacpp",
-             f"--tokenizer {self.tokenizer}: only with --engine llamacpp"),
+            (self.tokenizer is not None and self.engine not in ("llamacpp", "openai"),
+             f"--tokenizer {self.tokenizer}: only with --engine llamacpp or openai"),
+            ((self.base_url is None) == (self.engine == "openai"),
+             "--engine openai needs --base-url URL" if self.engine == "openai"
+             else f"--base-url {self.base_url}: only with --engine openai"),
+            (self.max_concurrency < 1, f"--max-concurrency {self.max_concurrency}: must be >= 1"),
+            (self.request_timeout <= 0,
+             f"--request-timeout {self.request_timeout}: must be > 0 seconds"),
         ]
         for bad, message in problems:
             if bad:
@@ -98,7 +109,8 @@ class RunOptions:
     def signature(self, model_key: str, suite_hash: str) -> str:
         """Same signature: the same evaluation (resumable into the same run folder)."""
         fields = {k: str(v) for k, v in vars(self).items()
-                  if k not in ("results_dir", "cache_dir", "resume", "batch_size")
+                  if k not in ("results_dir", "cache_dir", "resume", "batch_size", "api_key_env",
+                               "max_concurrency", "request_timeout")
                   and not (k in ("device_map", "max_memory") and v is None)}
         blob = json.dumps([model_key, suite_hash, fields], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:20]

@@ -4,6 +4,7 @@ room for the few-shot examples, and options that none of those tasks would use."
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from harness.errors import HarnessError
@@ -82,6 +83,22 @@ def warn_drafts(suite: Suite) -> None:
     if count:
         print(f"warning: suite {suite.name} has {count} draft facts not yet reviewed "
               f"(harness tasks review {suite.root})", file=sys.stderr)
+
+
+def refuse_choice_tasks(tasks: list[TaskDef], refusal: str | None,
+                        notice: Callable[[str], None]) -> tuple[list[TaskDef], list[str]]:
+    """Before the run starts, drop the choice tasks (mc, tf) of a backend that cannot score
+    log-likelihoods (`refusal` says why; None: it can), naming them in one `notice` line.
+    The generation tasks still run; a run of choice tasks only is refused (HarnessError)."""
+    refused = [task.name for task in tasks if task.regime != "qa"]
+    if refusal is None or not refused:
+        return tasks, []
+    line = f"{', '.join(refused)} refused ({refusal})"
+    kept = [task for task in tasks if task.regime == "qa"]
+    if not kept:
+        raise HarnessError(line)
+    notice(f"{line}; running {', '.join(task.name for task in kept)}")
+    return kept, refused
 
 
 def preflight(options: RunOptions) -> Plan:

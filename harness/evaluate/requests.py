@@ -8,7 +8,12 @@ from typing import Any
 
 from harness.engine.types import GenRequest, LoglikRequest
 from harness.evaluate.options import RunOptions
-from harness.prompts.chat import format_prompt, has_chat_template
+from harness.prompts.chat import (
+    chat_messages,
+    format_prompt,
+    has_chat_template,
+    render_messages,
+)
 from harness.prompts.fewshot import pick_examples
 from harness.suite.items import Item
 from harness.suite.schema import TaskDef
@@ -30,7 +35,8 @@ class PromptStyle:
     def choose(tokenizer: Any, *, chat: bool | None, thinking: bool, system_prompt: str | None,
                num_fewshot: int | None = None, multiturn: bool = True,
                seed: int = 0) -> PromptStyle:
-        use_chat = has_chat_template(tokenizer) if chat is None else chat
+        # No tokenizer: the backend applies its own chat template to chat messages.
+        use_chat = (tokenizer is None or has_chat_template(tokenizer)) if chat is None else chat
         return PromptStyle(use_chat, thinking and use_chat, system_prompt, num_fewshot,
                            multiturn, seed)
 
@@ -62,6 +68,17 @@ def model_prompt(tokenizer: Any, task: TaskDef, item: Item, pool: Sequence[Item]
         delimiter=style.delimiter(task))
 
 
+def server_messages(task: TaskDef, item: Item, pool: Sequence[Item],
+                    style: PromptStyle) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """For a backend that applies the chat template itself: the prompt's readable rendering
+    and its (role, content) turns."""
+    examples = pick_examples(task, item, pool, style.shots(task), style.seed)
+    messages = chat_messages(item.prompt, system=style.system_prompt,
+                             examples=[(e.example_prompt, e.target) for e in examples],
+                             multiturn=style.multiturn, delimiter=style.delimiter(task))
+    return render_messages(messages), tuple((m["role"], m["content"]) for m in messages)
+
+
 def generation_budget(task: TaskDef, style: PromptStyle, decoding: Decoding) -> int:
     """New tokens allowed in all: the answer budget, plus thinking and its forced close."""
     budget = decoding.max_new_tokens or task.max_new_tokens
@@ -79,10 +96,14 @@ def generation_requests(tokenizer: Any, task: TaskDef, items: Sequence[Item],
     budget = generation_budget(task, style, decoding)
     requests = []
     for item in items:
-        prompt = model_prompt(tokenizer, task, item, pool or items, style,
-                              thinking=style.thinking)
+        messages: tuple[tuple[str, str], ...] = ()
+        if tokenizer is None and style.chat:
+            prompt, messages = server_messages(task, item, pool or items, style)
+        else:
+            prompt = model_prompt(tokenizer, task, item, pool or items, style,
+                                  thinking=style.thinking)
         requests.append([
-            GenRequest(prompt, budget, task.stop, thinking=style.thinking,
+            GenRequest(prompt, budget, task.stop, thinking=style.thinking, messages=messages,
                        max_thinking_tokens=decoding.max_thinking_tokens if style.thinking
                        else None,
                        max_answer_tokens=decoding.max_answer_tokens,

@@ -6,7 +6,9 @@ import datetime as dt
 import hashlib
 import json
 import resource
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,7 +25,7 @@ from harness.evaluate.backends import open_engine
 from harness.evaluate.distributed import World
 from harness.evaluate.judging import judge_choices, judge_generations
 from harness.evaluate.options import RunOptions
-from harness.evaluate.preflight import draft_facts, preflight
+from harness.evaluate.preflight import draft_facts, preflight, refuse_choice_tasks
 from harness.evaluate.requests import (
     Decoding,
     PromptStyle,
@@ -179,12 +181,20 @@ def finish_run(run_dir: Path, record: RunRecord, t0: float, device: str) -> None
     release_run_dir(run_dir)
 
 
-def run(options: RunOptions, progress: Progress | None = None) -> Path:
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def run(options: RunOptions, progress: Progress | None = None,
+        notice: Callable[[str], None] = _stderr) -> Path:
     """Evaluate `options.model` on the suite with the backend `options.engine` names; returns
     the run folder.
 
     An interrupted run (crash, kill -9, Ctrl-C) is resumed by the same command: it reuses the
-    run folder and takes every request already computed from the request cache."""
+    run folder and takes every request already computed from the request cache.
+
+    A backend that cannot score choices (`choice_refusal`, e.g. a server that failed its
+    log-probability probe) has its choice tasks dropped before the run, in one `notice` line."""
     plan = preflight(options)  # before the model loads
     options, suite, tasks = plan.options, plan.suite, plan.tasks
     progress = progress or SilentProgress()
@@ -192,13 +202,15 @@ def run(options: RunOptions, progress: Progress | None = None) -> Path:
     world = World.start(options)  # launched ranks (accelerate launch, torchrun); else None
     backend = open_engine(options)
     try:
-        return _evaluate(backend, options, suite, tasks, progress, t0, world)
+        tasks, refused = refuse_choice_tasks(tasks, backend.choice_refusal, notice)
+        return _evaluate(backend, options, suite, tasks, progress, t0, refused, world)
     finally:
         backend.close()
 
 
 def _evaluate(backend: Engine, options: RunOptions, suite: Suite, tasks: list[TaskDef],
-              progress: Progress, t0: float, world: World | None = None) -> Path:
+              progress: Progress, t0: float, refused: list[str],
+              world: World | None = None) -> Path:
     load_seconds = time.perf_counter() - t0
     info = backend.info
     style, decoding = prompting(options, backend.tokenizer, suite.config.system_prompt)
@@ -219,7 +231,7 @@ def _evaluate(backend: Engine, options: RunOptions, suite: Suite, tasks: list[Ta
     if previous is not None:
         record.started, record.resumed = previous.started, previous.resumed + 1
     record.load_seconds = round(load_seconds, 3)
-    record.backend = backend.describe()
+    record.backend = backend.describe() | ({"refused_tasks": refused} if refused else {})
     record.cache = CacheRecord(path=str(cache.path) if cache else None)
     write_run(run_dir, record)
     if info.device.startswith("cuda"):

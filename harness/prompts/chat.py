@@ -16,6 +16,28 @@ def plain_fewshot(prompt: str, examples: Sequence[tuple[str, str]], delimiter: s
     return "\n\n".join([*blocks, prompt])
 
 
+def chat_messages(prompt: str, *, system: str | None = None,
+                  examples: Sequence[tuple[str, str]] = (), multiturn: bool = True,
+                  delimiter: str = " ") -> list[dict[str, str]]:
+    """The chat turns of `prompt`: system, few-shot examples as user/assistant turns (or as
+    text before the prompt when not `multiturn`), then the prompt as the last user turn."""
+    messages = [{"role": "system", "content": system}] if system else []
+    if multiturn:
+        for example, target in examples:
+            messages.append({"role": "user", "content": example})
+            messages.append({"role": "assistant", "content": target})
+    else:
+        prompt = plain_fewshot(prompt, examples, delimiter)
+    messages.append({"role": "user", "content": prompt})
+    return messages
+
+
+def render_messages(messages: Sequence[dict[str, str]]) -> str:
+    """A readable rendering of chat turns (what samples record when a server applies the
+    chat template itself)."""
+    return "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in messages)
+
+
 def format_prompt(
     tokenizer: Any,
     prompt: str,
@@ -34,14 +56,8 @@ def format_prompt(
     if not (chat and has_chat_template(tokenizer)):
         text = plain_fewshot(prompt, examples, delimiter)
         return f"{system}\n\n{text}" if system else text
-    messages = [{"role": "system", "content": system}] if system else []
-    if multiturn:
-        for example, target in examples:
-            messages.append({"role": "user", "content": example})
-            messages.append({"role": "assistant", "content": target})
-    else:
-        prompt = plain_fewshot(prompt, examples, delimiter)
-    messages.append({"role": "user", "content": prompt})
+    messages = chat_messages(prompt, system=system, examples=examples, multiturn=multiturn,
+                             delimiter=delimiter)
     return str(
         tokenizer.apply_chat_template(
             messages, tokenize=False, add_generation_prompt=True, enable_thinking=thinking

@@ -44,6 +44,7 @@ class HFEngine:
     """
 
     name = "hf"
+    choice_refusal: str | None = None
 
     def __init__(self, model: Any, tokenizer: Any, info: ModelInfo, *,
                  batch_size: int | None = None, prefix_reuse: bool = True,

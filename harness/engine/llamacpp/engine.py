@@ -64,6 +64,7 @@ def hf_tokenizer(folder: str) -> tuple[Any, str]:
 
 class LlamaCppEngine:
     name = "llamacpp"
+    choice_refusal: str | None = None
 
     def __init__(self, llm: Any, tokenizer: Any, info: ModelInfo, *, prefix_reuse: bool = True,
                  truncate: str | None = None, tokenizer_source: str = "gguf",
