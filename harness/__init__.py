@@ -7,40 +7,35 @@ Python API (lazy: `import harness` loads neither torch nor the results models):
 
 from __future__ import annotations
 
-import types
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import harness.evaluate as _evaluate_package  # docstrings only: these cost nothing
-import harness.leaderboard as _leaderboard_package
 
 __version__ = "0.1.0"
 
-_API = ("RunResult", "load_results", "load_runs")
 __all__ = ["RunResult", "__version__", "evaluate", "leaderboard", "load_results", "load_runs"]
 
 if TYPE_CHECKING:
     from harness.api import RunResult, load_results, load_runs
+    from harness.board.board import Leaderboard
 
 
-class _CallablePackage(types.ModuleType):
-    """`harness.evaluate` and `harness.leaderboard` are both subpackages (harness.evaluate.
-    runner, ...) and the API's functions: calling the package calls harness.api's function of
-    the same name."""
+def evaluate(model: str | Path, **options: Any) -> RunResult:
+    """Evaluate `model` on a suite (`harness.api.evaluate`: suite, tasks and `harness run`'s
+    options as keywords); returns the run folder's data."""
+    from harness import api
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from harness import api
-
-        return getattr(api, self.__name__.rsplit(".", 1)[1])(*args, **kwargs)
+    return api.evaluate(model, **options)
 
 
-_evaluate_package.__class__ = _CallablePackage
-_leaderboard_package.__class__ = _CallablePackage
-evaluate = _evaluate_package
-leaderboard = _leaderboard_package
+def leaderboard(results_dir: str | Path = "results", **options: Any) -> Leaderboard:
+    """The leaderboard of a results folder (`harness.api.leaderboard`)."""
+    from harness import api
+
+    return api.leaderboard(results_dir, **options)
 
 
 def __getattr__(name: str) -> Any:
-    if name in _API:
+    if name in ("RunResult", "load_results", "load_runs"):
         from harness import api
 
         return getattr(api, name)

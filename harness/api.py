@@ -11,11 +11,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from harness.board.board import Leaderboard
 from harness.errors import HarnessError
-from harness.evaluate.options import RunOptions
-from harness.leaderboard.board import Leaderboard
 from harness.results.records import RunRecord, Sample
 from harness.results.store import find_runs, read_run, read_samples
+from harness.runs.options import RunOptions
 from harness.suite.builtin import SEED_SUITE_NAME
 from harness.suite.messages import did_you_mean
 
@@ -70,7 +70,7 @@ def evaluate(model: str | Path, suite: str | Path = SEED_SUITE_NAME,
     fields (limit=5, num_fewshot=2, results_dir="results", cache_dir=None, ...). Logs the
     finished run to each tracker in `log_to` ("mlflow", "wandb", "tensorboard", "trackio").
     Raises HarnessError on bad input, as the CLI's one-line errors."""
-    from harness.evaluate.runner import run  # torch: only when a model is evaluated
+    from harness.runs.runner import run  # torch: only when a model is evaluated
     from harness.tracking.log import check_trackers
 
     check_trackers(list(log_to))  # before the model loads
@@ -98,7 +98,7 @@ def leaderboard(results_dir: str | Path = "results", suite: str | None = None, *
                 metric: str | None = None, sort: str | None = None,
                 include_all: bool = False) -> Leaderboard:
     """The leaderboard of the runs under `results_dir` (`.boards`: one table per suite
-    version; `harness.leaderboard.formats.to_markdown(board)` renders it)."""
-    from harness.leaderboard.table import load_leaderboard
+    version; `harness.board.formats.to_markdown(board)` renders it)."""
+    from harness.board.table import load_leaderboard
 
     return load_leaderboard(Path(results_dir), suite, include_all, metric, sort)

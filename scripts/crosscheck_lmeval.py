@@ -104,8 +104,8 @@ def check_task(model: Any, tokenizer: Any, info: Any, lm: Any, suite: Any, task_
 
     from harness.engine.hf import HFEngine
     from harness.engine.types import LoglikResult
-    from harness.evaluate.judging import judge_choices
-    from harness.evaluate.requests import PromptStyle, choice_requests
+    from harness.runs.judging import judge_choices
+    from harness.runs.requests import PromptStyle, choice_requests
     from harness.suite.items import build_items
 
     started = time.perf_counter()

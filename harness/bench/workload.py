@@ -8,7 +8,7 @@ from itertools import zip_longest
 from typing import Any
 
 from harness.engine.types import GenRequest, LoglikRequest
-from harness.evaluate.requests import Decoding, PromptStyle, choice_requests, generation_requests
+from harness.runs.requests import Decoding, PromptStyle, choice_requests, generation_requests
 from harness.suite.items import Item, build_items
 from harness.suite.loader import Suite
 

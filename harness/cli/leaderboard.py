@@ -10,12 +10,12 @@ from typing import Annotated
 
 import typer
 
+from harness.board.board import Leaderboard
+from harness.board.formats import to_csv, to_json, to_markdown
+from harness.board.skipped import skipped_line
+from harness.board.table import load_leaderboard
 from harness.cli.common import fail, say
 from harness.errors import HarnessError
-from harness.leaderboard.board import Leaderboard
-from harness.leaderboard.formats import to_csv, to_json, to_markdown
-from harness.leaderboard.skipped import skipped_line
-from harness.leaderboard.table import load_leaderboard
 
 
 class BoardFormat(str, Enum):
@@ -76,8 +76,8 @@ def leaderboard_command(
     if fmt is None:
         fmt = BoardFormat.table if sys.stdout.isatty() else BoardFormat.md
     if fmt is BoardFormat.table:
+        from harness.board.terminal import terminal_view
         from harness.cli.common import console
-        from harness.leaderboard.terminal import terminal_view
 
         console.print(terminal_view(board, wide), markup=False, highlight=False)  # warns too
         return

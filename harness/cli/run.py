@@ -16,12 +16,12 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from harness.board.table import Row, markdown_table
 from harness.cache.store import default_cache_dir
 from harness.cli.common import DEFAULT_SUITE, err_console, require_folder, say
 from harness.errors import HarnessError
-from harness.evaluate.options import PRESETS, RunOptions
-from harness.leaderboard.table import Row, markdown_table
 from harness.results.store import read_run
+from harness.runs.options import PRESETS, RunOptions
 from harness.tracking.log import check_trackers, log_run
 
 
@@ -194,8 +194,8 @@ def run_command(
         base_url=base_url, api_key_env=api_key_env, max_concurrency=max_concurrency,
         request_timeout=request_timeout, tokenizer=tokenizer,
     )
-    from harness.evaluate.distributed import is_main  # torch: only when a run starts
-    from harness.evaluate.runner import run
+    from harness.runs.distributed import is_main  # torch: only when a run starts
+    from harness.runs.runner import run
 
     progress = RichProgress()
     try:

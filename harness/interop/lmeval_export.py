@@ -14,9 +14,9 @@ from typing import Any
 import yaml
 
 from harness.errors import HarnessError
-from harness.evaluate.requests import Decoding, PromptStyle, generation_budget
 from harness.prompts.chat import plain_fewshot
 from harness.prompts.fewshot import pick_examples
+from harness.runs.requests import Decoding, PromptStyle, generation_budget
 from harness.suite.items import Item, build_items
 from harness.suite.loader import Suite
 from harness.suite.schema import TaskDef

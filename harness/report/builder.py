@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from harness.board.board import build_leaderboard
+from harness.board.incomplete import describe
+from harness.board.sample_ci import SampleCache
+from harness.board.select import Row, Selection, select_runs
 from harness.errors import HarnessError
-from harness.leaderboard.board import build_leaderboard
-from harness.leaderboard.incomplete import describe
-from harness.leaderboard.sample_ci import SampleCache
-from harness.leaderboard.select import Row, Selection, select_runs
 from harness.report.names import page_name
 from harness.report.pages import index_page, pair_page, run_page
 from harness.report.sections import build_section

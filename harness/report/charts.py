@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-from harness.leaderboard.board import SuiteBoard
+from harness.board.board import SuiteBoard
 from harness.report.breakdown import Breakdown
 from harness.report.plots import Point, Series, gap_scatter, grouped_bars
 

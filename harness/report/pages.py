@@ -7,10 +7,10 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from harness.board.board import Leaderboard
+from harness.board.incomplete import IncompleteRun, describe
 from harness.compare.formats import HEADER, row_cells, run_label
 from harness.compare.stats import ALPHA
-from harness.leaderboard.board import Leaderboard
-from harness.leaderboard.incomplete import IncompleteRun, describe
 from harness.report.env import asset, render
 from harness.report.items import items_by_task
 from harness.report.pairs import Pair

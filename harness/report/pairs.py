@@ -6,8 +6,8 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import combinations
 
+from harness.board.board import SuiteBoard
 from harness.compare.comparison import Comparison, compare_runs
-from harness.leaderboard.board import SuiteBoard
 from harness.report.names import page_name
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from harness.leaderboard.board import SuiteBoard
-from harness.leaderboard.sample_ci import SampleCache
+from harness.board.board import SuiteBoard
+from harness.board.sample_ci import SampleCache
 from harness.report.breakdown import Breakdown, breakdown
 from harness.report.charts import breakdown_chart, gap_chart, task_chart
 from harness.report.names import page_name, row_labels

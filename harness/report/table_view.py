@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from harness.leaderboard.board import BoardRow, SuiteBoard
-from harness.leaderboard.columns import Column, board_columns, cell_parts
+from harness.board.board import BoardRow, SuiteBoard
+from harness.board.columns import Column, board_columns, cell_parts
 from harness.report.env import sort_value
 from harness.report.names import model_label
 

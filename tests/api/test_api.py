@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import harness
+from harness.board.formats import to_markdown
 from harness.errors import HarnessError
-from harness.leaderboard.formats import to_markdown
 from harness.results.store import read_run
 from tests.conftest import ROOT
 

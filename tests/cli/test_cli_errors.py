@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from harness.cli.main import main
-from harness.evaluate.options import RunOptions
-from harness.evaluate.preflight import preflight
 from harness.results.store import atomic_write
+from harness.runs.options import RunOptions
+from harness.runs.preflight import preflight
 from tests.conftest import SEED_SUITE
 
 

@@ -16,7 +16,7 @@ from harness.engine.hf.kv import RowWriter
 from harness.engine.hf.prefix import group_by_prefix
 from harness.engine.loading import LoadOptions, load_model
 from harness.errors import HarnessError
-from harness.evaluate.requests import Decoding, PromptStyle, choice_requests, generation_requests
+from harness.runs.requests import Decoding, PromptStyle, choice_requests, generation_requests
 from harness.suite.items import build_items
 
 

@@ -17,7 +17,7 @@ from harness.engine.hf.generation import Generator
 from harness.engine.hf.shared_prefix import SharedPrefix, shared_prefix_attention
 from harness.engine.loading import LoadOptions, load_model
 from harness.engine.types import GenRequest
-from harness.evaluate.requests import Decoding, PromptStyle, generation_requests
+from harness.runs.requests import Decoding, PromptStyle, generation_requests
 from harness.suite.items import build_items
 
 

@@ -13,7 +13,7 @@ from harness.engine.hf.spread import pack_even, pack_rows
 from harness.engine.hf.trie import Path, Piece, pack
 from harness.engine.loading import LoadOptions, load_model
 from harness.engine.types import LoglikRequest
-from harness.evaluate.requests import PromptStyle, choice_requests
+from harness.runs.requests import PromptStyle, choice_requests
 from harness.suite.items import build_items
 
 QUESTION = [5, 6, 7]

@@ -14,7 +14,7 @@ from harness.engine.hf import HFEngine
 from harness.engine.llamacpp import LlamaCppEngine, open_gguf
 from harness.engine.loading import LoadOptions, load_model
 from harness.engine.types import GenRequest
-from harness.evaluate.requests import Decoding, PromptStyle, choice_requests, generation_requests
+from harness.runs.requests import Decoding, PromptStyle, choice_requests, generation_requests
 from harness.suite.items import build_items
 
 

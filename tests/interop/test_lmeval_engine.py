@@ -14,10 +14,10 @@ from harness.engine.interface import Engine
 from harness.engine.lmeval import LmEvalEngine, answer_cut, cut_at_stop
 from harness.engine.types import GenRequest
 from harness.errors import HarnessError
-from harness.evaluate.options import RunOptions
-from harness.evaluate.requests import PromptStyle, choice_requests
-from harness.evaluate.runner import run
 from harness.results.store import read_run, read_samples
+from harness.runs.options import RunOptions
+from harness.runs.requests import PromptStyle, choice_requests
+from harness.runs.runner import run
 from harness.suite.items import build_items
 from harness.suite.loader import Suite
 from tests.conftest import SEED_SUITE

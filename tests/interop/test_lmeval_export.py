@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from harness.errors import HarnessError
-from harness.evaluate.requests import Decoding, PromptStyle, choice_requests, generation_requests
 from harness.interop.lmeval_export import (
     export_lm_eval,
     export_tasks,
@@ -20,6 +19,7 @@ from harness.interop.lmeval_export import (
     lm_eval_task_name,
 )
 from harness.prompts.chat import format_prompt
+from harness.runs.requests import Decoding, PromptStyle, choice_requests, generation_requests
 from harness.suite.items import build_items
 from harness.suite.loader import Suite
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.board.formats import to_csv, to_json, to_markdown
+from harness.board.table import load_leaderboard
 from harness.errors import HarnessError
-from harness.leaderboard.formats import to_csv, to_json, to_markdown
-from harness.leaderboard.table import load_leaderboard
 from harness.results.records import RunRecord
 from harness.results.store import find_runs, read_run, read_samples, write_run
 from harness.scoring.metrics import bootstrap_ci

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from harness.leaderboard.table import load_leaderboard
-from harness.leaderboard.terminal import short_model_name, terminal_view
+from harness.board.table import load_leaderboard
+from harness.board.terminal import short_model_name, terminal_view
 from tests.conftest import SEED_SUITE, harness_cli
 
 

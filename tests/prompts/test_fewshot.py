@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from harness.engine.loading import LoadOptions, load_model
-from harness.evaluate.requests import PromptStyle, choice_requests, model_prompt
 from harness.prompts.chat import format_prompt
 from harness.prompts.fewshot import examples_room, pick_examples
+from harness.runs.requests import PromptStyle, choice_requests, model_prompt
 from harness.suite.items import build_items
 
 

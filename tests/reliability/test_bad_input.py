@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from harness.errors import HarnessError
-from harness.evaluate.runner import RunOptions, run
+from harness.runs.runner import RunOptions, run
 from harness.suite import files as suite_files
 from harness.suite.loader import load_suite
 from harness.suite.validate import validate_suite

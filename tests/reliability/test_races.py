@@ -34,7 +34,7 @@ def unfinished_run(results: Path, status: str = "running") -> Path:
 
 
 def _resumer(root: str, start: Barrier, held: Barrier, out: Any) -> None:
-    from harness.evaluate import rundir
+    from harness.runs import rundir
 
     scan = rundir.find_runs
 
@@ -115,7 +115,7 @@ def test_simultaneous_starts_get_their_own_folders(tmp_path: Path) -> None:
 
 def test_a_complete_run_is_never_taken(tmp_path: Path) -> None:
     """A resumer that finds a folder finished meanwhile (complete) leaves it alone."""
-    from harness.evaluate.rundir import open_run_dir, release_run_dir
+    from harness.runs.rundir import open_run_dir, release_run_dir
 
     run_dir = unfinished_run(tmp_path)
     first, previous = open_run_dir(tmp_path, "model", "suite", SIGNATURE, resume=True)
@@ -137,7 +137,7 @@ def test_a_stale_lock_file_does_not_block_resuming(tmp_path: Path) -> None:
     container restart) holds nothing: the OS lock is released when its holder exits."""
     import os
 
-    from harness.evaluate.rundir import LOCK, open_run_dir, release_run_dir
+    from harness.runs.rundir import LOCK, open_run_dir, release_run_dir
 
     run_dir = unfinished_run(tmp_path)
     (run_dir / LOCK).write_text(str(os.getppid()), encoding="utf-8")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from harness.errors import HarnessError
-from harness.evaluate.preflight import preflight
-from harness.evaluate.runner import RunOptions
+from harness.runs.preflight import preflight
+from harness.runs.runner import RunOptions
 from tests.conftest import SEED_SUITE
 
 
@@ -47,8 +47,8 @@ def test_an_interrupted_run_counts_only_what_was_computed(tmp_path: Path,
                                                           random_model: Path) -> None:
     import sqlite3
 
-    from harness.evaluate.runner import run
     from harness.results.store import read_run
+    from harness.runs.runner import run
 
     cache = tmp_path / "cache"
     options = RunOptions(model=str(random_model), suite=SEED_SUITE, tasks=("closed_qa",), limit=6,

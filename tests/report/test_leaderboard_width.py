@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.leaderboard.table import load_leaderboard
+from harness.board.table import load_leaderboard
 from harness.report.pages import leaderboard_page
 
 CHROMIUM = Path("/usr/bin/chromium")

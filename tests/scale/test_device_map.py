@@ -11,9 +11,9 @@ import torch
 from harness.engine.device_map import execution_devices, parse_max_memory, placement
 from harness.engine.loading import LoadOptions, load_model
 from harness.errors import HarnessError
-from harness.evaluate.backends import open_hf
-from harness.evaluate.options import RunOptions
-from harness.evaluate.requests import Decoding, PromptStyle, choice_requests, generation_requests
+from harness.runs.backends import open_hf
+from harness.runs.options import RunOptions
+from harness.runs.requests import Decoding, PromptStyle, choice_requests, generation_requests
 from harness.suite.items import build_items
 from harness.suite.loader import Suite
 from tests.conftest import SEED_SUITE

@@ -9,9 +9,9 @@ import pytest
 from transformers import AutoTokenizer
 
 from harness.engine.types import GenRequest
-from harness.evaluate.requests import Decoding, PromptStyle
-from harness.evaluate.runner import PlannedTask, plan_task
-from harness.evaluate.shards import Unit, assign, plan_digest, work_units
+from harness.runs.requests import Decoding, PromptStyle
+from harness.runs.runner import PlannedTask, plan_task
+from harness.runs.shards import Unit, assign, plan_digest, work_units
 from harness.suite.loader import Suite
 
 

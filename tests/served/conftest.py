@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.evaluate.options import RunOptions
-from harness.evaluate.runner import run
 from harness.results.records import Sample
 from harness.results.store import read_samples
+from harness.runs.options import RunOptions
+from harness.runs.runner import run
 from tests.conftest import SEED_SUITE
 from tests.served.servers import (
     ServerProcess,

@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from harness.evaluate.options import RunOptions
 from harness.results.store import read_run
+from harness.runs.options import RunOptions
 from tests.conftest import SEED_SUITE
 from tests.served.conftest import needs, run_samples, served_options
 from tests.served.reference_server import MODEL_NAME, reference_server

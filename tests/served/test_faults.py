@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from harness.errors import HarnessError
-from harness.evaluate.options import RunOptions
 from harness.results.store import read_run
+from harness.runs.options import RunOptions
 from tests.conftest import SEED_SUITE, harness_cli
 from tests.served.conftest import needs, run_samples, served_options
 from tests.served.servers import Behaviour, free_port, llama_cpp_serve, loopback_server

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.leaderboard.sample_ci import SampleCache, samples_ci
+from harness.board.sample_ci import SampleCache, samples_ci
 from harness.results.records import TaskResult
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from harness.board.cells import Cell, task_cell
+from harness.board.efficiency import Efficiency, run_efficiency
+from harness.board.gaps import GapPair, gap_pairs, gap_value
+from harness.board.ranks import LOWER_IS_BETTER, mean_ranks
+from harness.board.sample_ci import SampleCache
+from harness.board.select import Row, Selection, SuiteKey
 from harness.errors import HarnessError
-from harness.leaderboard.cells import Cell, task_cell
-from harness.leaderboard.efficiency import Efficiency, run_efficiency
-from harness.leaderboard.gaps import GapPair, gap_pairs, gap_value
-from harness.leaderboard.ranks import LOWER_IS_BETTER, mean_ranks
-from harness.leaderboard.sample_ci import SampleCache
-from harness.leaderboard.select import Row, Selection, SuiteKey
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.engine.types import GenRequest, LoglikRequest
-from harness.evaluate.options import RunOptions
 from harness.prompts.chat import (
     chat_messages,
     format_prompt,
@@ -15,6 +14,7 @@ from harness.prompts.chat import (
     render_messages,
 )
 from harness.prompts.fewshot import pick_examples
+from harness.runs.options import RunOptions
 from harness.suite.items import Item
 from harness.suite.schema import TaskDef
 

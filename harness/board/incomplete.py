@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.leaderboard.select import Row
+from harness.board.select import Row
 
 
 @dataclass(frozen=True)

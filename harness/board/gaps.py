@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from harness.leaderboard.cells import Cell
+from harness.board.cells import Cell
 
 
 @dataclass(frozen=True)

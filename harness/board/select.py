@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.board.skipped import unreadable_runs
 from harness.errors import HarnessError
-from harness.leaderboard.skipped import unreadable_runs
 from harness.results.records import RunRecord
 from harness.results.store import find_runs
 

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from harness.errors import HarnessError
-from harness.evaluate.backends import check_backend
-from harness.evaluate.options import RunOptions
 from harness.prompts.fewshot import examples_room
 from harness.results.store import check_writable
+from harness.runs.backends import check_backend
+from harness.runs.options import RunOptions
 from harness.suite.items import build_items
 from harness.suite.loader import Suite, load_suite
 from harness.suite.schema import TaskDef

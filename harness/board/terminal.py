@@ -10,16 +10,16 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from harness.leaderboard.board import BoardRow, Leaderboard, SuiteBoard
-from harness.leaderboard.columns import (
+from harness.board.board import BoardRow, Leaderboard, SuiteBoard
+from harness.board.columns import (
     Column,
     cell_parts,
     efficiency_columns,
     identity_columns,
 )
-from harness.leaderboard.formats import NOTE
-from harness.leaderboard.incomplete import describe
-from harness.leaderboard.skipped import skipped_line
+from harness.board.formats import NOTE
+from harness.board.incomplete import describe
+from harness.board.skipped import skipped_line
 
 
 def short_model_name(model_id: str) -> str:

@@ -38,13 +38,13 @@ from harness.engine.types import (
     LoglikResult,
 )
 from harness.errors import HarnessError
-from harness.evaluate.options import RunOptions
-from harness.evaluate.shards import Unit, assign, plan_digest, work_units
 from harness.results.records import DistributedRecord, RankRecord, RunRecord
+from harness.runs.options import RunOptions
+from harness.runs.shards import Unit, assign, plan_digest, work_units
 
 if TYPE_CHECKING:
-    from harness.evaluate.runner import PlannedTask
-    from harness.evaluate.runner import Progress as BarProgress
+    from harness.runs.runner import PlannedTask
+    from harness.runs.runner import Progress as BarProgress
 
 
 MPI_SIZES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE")  # mpirun's ranks

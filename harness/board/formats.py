@@ -8,10 +8,10 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from harness.leaderboard.board import BoardRow, Leaderboard, SuiteBoard
-from harness.leaderboard.columns import board_columns
-from harness.leaderboard.incomplete import describe
-from harness.leaderboard.skipped import skipped_line
+from harness.board.board import BoardRow, Leaderboard, SuiteBoard
+from harness.board.columns import board_columns
+from harness.board.incomplete import describe
+from harness.board.skipped import skipped_line
 
 NOTE = ("Values: score in % with 95% bootstrap CI clustered by fact; knowledge gap: "
         "open-book minus closed-book, in points; mean rank over tasks (1 = best); throughput "

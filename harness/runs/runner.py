@@ -21,20 +21,6 @@ from harness.cache.store import RequestCache
 from harness.engine.interface import Engine
 from harness.engine.types import ModelInfo
 from harness.errors import HarnessError
-from harness.evaluate.backends import open_engine
-from harness.evaluate.distributed import World
-from harness.evaluate.judging import judge_choices, judge_generations
-from harness.evaluate.options import RunOptions
-from harness.evaluate.preflight import draft_facts, preflight, refuse_choice_tasks
-from harness.evaluate.requests import (
-    Decoding,
-    PromptStyle,
-    choice_requests,
-    generation_requests,
-    prompting,
-)
-from harness.evaluate.rundir import open_run_dir, release_run_dir
-from harness.evaluate.window_check import TaskRequests, check_windows
 from harness.results.records import (
     CacheRecord,
     ModelRecord,
@@ -45,6 +31,20 @@ from harness.results.records import (
     TaskResult,
 )
 from harness.results.store import git_sha, write_run, write_samples
+from harness.runs.backends import open_engine
+from harness.runs.distributed import World
+from harness.runs.judging import judge_choices, judge_generations
+from harness.runs.options import RunOptions
+from harness.runs.preflight import draft_facts, preflight, refuse_choice_tasks
+from harness.runs.requests import (
+    Decoding,
+    PromptStyle,
+    choice_requests,
+    generation_requests,
+    prompting,
+)
+from harness.runs.rundir import open_run_dir, release_run_dir
+from harness.runs.window_check import TaskRequests, check_windows
 from harness.suite.items import Item, build_items
 from harness.suite.loader import Suite
 from harness.suite.schema import TaskDef

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.leaderboard.board import Leaderboard, build_leaderboard
-from harness.leaderboard.formats import to_markdown
-from harness.leaderboard.select import Row, Selection, leaderboard_rows, select_runs
-from harness.leaderboard.sort import sort_leaderboard
+from harness.board.board import Leaderboard, build_leaderboard
+from harness.board.formats import to_markdown
+from harness.board.select import Row, Selection, leaderboard_rows, select_runs
+from harness.board.sort import sort_leaderboard
 
 __all__ = ["Row", "leaderboard_rows", "load_leaderboard", "markdown_table"]
 

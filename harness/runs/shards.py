@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from harness.engine.types import GenRequest
 
 if TYPE_CHECKING:
-    from harness.evaluate.runner import PlannedTask
+    from harness.runs.runner import PlannedTask
 
 CHARS_PER_TOKEN = 4  # cost estimate for a backend without a tokenizer
 

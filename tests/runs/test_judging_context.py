@@ -4,7 +4,7 @@ Hangul answer, and distractors and the document's other answers are never short 
 from __future__ import annotations
 
 from harness.engine.types import GenResult
-from harness.evaluate.judging import judge_generations
+from harness.runs.judging import judge_generations
 from harness.scoring import judge
 from harness.suite.items import build_items
 from harness.suite.loader import Suite

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from harness.leaderboard.board import BoardRow, SuiteBoard
-from harness.leaderboard.cells import Cell
-from harness.leaderboard.gaps import GapPair
-from harness.leaderboard.ranks import LOWER_IS_BETTER
+from harness.board.board import BoardRow, SuiteBoard
+from harness.board.cells import Cell
+from harness.board.gaps import GapPair
+from harness.board.ranks import LOWER_IS_BETTER
 from harness.results.records import Settings
 
 Value = float | str | None

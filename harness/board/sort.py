@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from harness.board.board import BoardRow, Leaderboard, SuiteBoard
+from harness.board.columns import Column, board_columns
 from harness.errors import HarnessError
-from harness.leaderboard.board import BoardRow, Leaderboard, SuiteBoard
-from harness.leaderboard.columns import Column, board_columns
 
 
 def _plain(name: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from harness.engine.interface import Engine
 from harness.engine.types import ModelInfo
 from harness.errors import HarnessError
-from harness.evaluate.options import RunOptions
+from harness.runs.options import RunOptions
 
 Opener = Callable[[RunOptions], Engine]
 
