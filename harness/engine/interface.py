@@ -2,7 +2,7 @@
 
 A backend takes log-likelihood requests and generation requests (`engine/types.py`) and
 returns their results in request order; it says which model it runs (`info`), counts the
-tokens it ran (`stats`), and frees what it holds on `close()`. The runner (`evaluate/runner.py`)
+tokens it ran (`stats`), and frees what it holds on `close()`. The runner (`runs/runner.py`)
 drives any backend through this protocol only: the HF engine (`engine/hf/`), lm-eval's HFLM
 (`interop/lmeval_engine.py`) and the backends other modules register.
 """

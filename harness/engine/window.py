@@ -2,7 +2,7 @@
 
 A request whose tokens (a generation prompt plus its new-token budget; a log-likelihood
 context plus its continuation) exceed the model's context is refused before the model runs
-(`evaluate/window_check.py`), unless the user chose a truncation policy: `left` drops the
+(`runs/window_check.py`), unless the user chose a truncation policy: `left` drops the
 prompt's first tokens (the instruction and chat header go first), `middle` keeps the first
 and last halves of what fits and drops what is between (a document's middle, keeping the
 instruction and the question). The continuation of a log-likelihood request is never cut.

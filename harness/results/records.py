@@ -139,7 +139,7 @@ class CacheRecord(_Record):
 
 class RankRecord(_Record):
     """One rank of a data-parallel run (`accelerate launch`, torchrun): what it ran, and how
-    long it took (`evaluate/distributed.py`)."""
+    long it took (`runs/distributed.py`)."""
 
     rank: int
     host: str

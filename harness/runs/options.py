@@ -24,7 +24,7 @@ class RunOptions:
     suite: Path
     tasks: tuple[str, ...] = ()  # empty: every task of the suite
     results_dir: Path = Path("results")
-    engine: str = "hf"  # a backend of evaluate/backends.py
+    engine: str = "hf"  # a backend of runs/backends.py
     tokenizer: str | None = None  # llamacpp: a HF tokenizer folder (None: the GGUF file's)
     device: str = "auto"
     dtype: str = "auto"

@@ -1,4 +1,4 @@
-"""How a data-parallel run's work is split across ranks (`evaluate/distributed.py`): units
+"""How a data-parallel run's work is split across ranks (`runs/distributed.py`): units
 that keep a shared prefix on one rank, their token cost, and a balanced assignment that
 every rank computes alike."""
 
