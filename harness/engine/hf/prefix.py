@@ -15,7 +15,8 @@ class PrefixGroup:
     members: tuple[int, ...]  # indices into the original list
 
 
-def _lcp(a: Sequence[int], b: Sequence[int]) -> int:
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """Tokens two sequences share from their start."""
     n = min(len(a), len(b))
     i = 0
     while i < n and a[i] == b[i]:
@@ -42,7 +43,7 @@ def group_by_prefix(
     for index in order:
         if run:
             prev = sequences[run[-1]]
-            common = _lcp(prev, sequences[index])
+            common = common_prefix(prev, sequences[index])
             new_shared = min(shared, common)
             shorter = min(len(prev), len(sequences[index]))
             if common >= max(1, min_share * shorter) and new_shared >= min_share * shared:

@@ -16,15 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from harness.engine.hf.prefix import common_prefix
 from harness.engine.types import EngineStats
-
-
-def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
 
 
 def order(sequences: Sequence[Sequence[int]]) -> list[int]:
