@@ -126,10 +126,10 @@ def test_the_more_problems_count_is_grammatical() -> None:
 def test_ctrl_c_during_a_run_exits_130(monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str],
                                        tmp_path: Path) -> None:
-    def interrupted(*_args: object) -> Path:
+    def interrupted(*_args: object, **_kwargs: object) -> Path:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("harness.cli.run.run", interrupted)
+    monkeypatch.setattr("harness.runs.runner.run", interrupted)  # imported when a run starts
     code, _, err = _main(monkeypatch, capsys, "run", "--model", "x", "--results",
                          str(tmp_path))
     assert code == 130

@@ -53,8 +53,8 @@ def test_weights_swapped_at_same_size_and_mtime_are_another_model(model_copy: Pa
     after = _info(model_copy)
     assert after.revision != before.revision
     request = LoglikRequest(context="Q: 1+1? A:", continuation=" 2")
-    assert request_key(model_key(after), "loglik", request) != \
-        request_key(model_key(before), "loglik", request)  # a cache miss: recomputed
+    assert request_key(model_key(after, "hf"), "loglik", request) != \
+        request_key(model_key(before, "hf"), "loglik", request)  # a cache miss: recomputed
 
 
 def test_rewritten_in_place_with_the_same_inode(model_copy: Path) -> None:

@@ -19,7 +19,7 @@ cache = RequestCache(Path(sys.argv[1]))
 rank = int(sys.argv[2])
 for i in range(int(sys.argv[3])):
     cache.put(f"{rank}-{i}", "loglik", "m", LoglikResult(-float(i), True, 1))
-    assert cache.get_many([f"{rank}-{i}"])
+    assert cache.get_many([f"{rank}-{i}"], LoglikResult)
 cache.close()
 """
 
