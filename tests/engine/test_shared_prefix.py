@@ -100,7 +100,9 @@ def test_a_gpu_decode_step_runs_as_many_operations_for_three_groups_as_for_one(
             shared_prefix_attention(SimpleNamespace(layer_idx=0), query, key, value, None, 0.3,
                                     shared)
         counts.append(count.ops)
-    assert counts[0] == counts[1]
+    # no more operators for three groups than for one (torch 2.13: as many; torch 2.6
+    # dispatches two fewer for three groups)
+    assert counts[1] <= counts[0]
 
 
 @pytest.fixture(scope="module")
