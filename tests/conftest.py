@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +86,15 @@ def demo_results(tmp_path_factory: pytest.TempPathFactory, random_model: Path,
                     str(results), "--task", "closed_qa", "--task", "mc", "--task", "tf",
                     "--task", "open_qa", "--task", "closed_qa_ko", check=True)
     return results
+
+
+def stored(cache: Path) -> int:
+    """Results in the request cache folder `cache` (0 while it does not exist or is locked)."""
+    db = cache / "requests.sqlite"
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+    except sqlite3.Error:
+        return 0

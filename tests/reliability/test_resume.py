@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from harness.results.store import read_run, read_samples
-from tests.conftest import ROOT, SEED_SUITE, harness_cli
-
-
-def _stored(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(db, timeout=5) as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM results").fetchone()[0])
-    except sqlite3.Error:
-        return 0
+from tests.conftest import ROOT, SEED_SUITE, harness_cli, stored
 
 
 def test_sigkill_then_resume(tmp_path: Path, random_model: Path) -> None:
@@ -32,14 +21,13 @@ def test_sigkill_then_resume(tmp_path: Path, random_model: Path) -> None:
     command = [sys.executable, "-c", "from harness.cli.main import main; main()", *args]
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    db = cache / "requests.sqlite"
     deadline = time.monotonic() + 300
-    while _stored(db) < 40 and proc.poll() is None and time.monotonic() < deadline:
+    while stored(cache) < 40 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     assert proc.poll() is None, "the run finished before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    stored_before = _stored(db)
+    stored_before = stored(cache)
     run_dirs = list(results.iterdir())
     assert len(run_dirs) == 1 and read_run(run_dirs[0]).status == "running"
 

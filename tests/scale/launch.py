@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -70,17 +69,6 @@ def rank_pid(launcher: subprocess.Popen[bytes], rank: int) -> int | None:
         except psutil.Error:
             continue
     return None
-
-
-def stored(cache: Path) -> int:
-    db = cache / "requests.sqlite"
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(db, timeout=5) as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM results").fetchone()[0])
-    except sqlite3.Error:
-        return 0
 
 
 def only_run(results: Path) -> tuple[Path, RunRecord, list[Sample]]:

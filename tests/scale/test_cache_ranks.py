@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
-from tests.scale.launch import env, stored
+from tests.conftest import ROOT, stored
+from tests.scale.launch import env
 
 WRITER = """
 import sys

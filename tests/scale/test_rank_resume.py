@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.conftest import SEED_SUITE
+from tests.conftest import SEED_SUITE, stored
 from tests.scale.launch import (
     assert_same_results,
     only_run,
@@ -18,7 +18,6 @@ from tests.scale.launch import (
     run,
     single,
     start,
-    stored,
     torchrun,
 )
 

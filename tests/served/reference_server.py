@@ -9,12 +9,14 @@ import contextlib
 import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from tests.served.servers import serve_on_loopback
 
 MODEL_NAME = "reference"
 
@@ -94,13 +96,5 @@ def _handler(reference: Reference) -> type[BaseHTTPRequestHandler]:
 @contextlib.contextmanager
 def reference_server(model: Path) -> Iterator[str]:
     """The reference server on a free loopback port; yields its API root."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(Reference(model)))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_on_loopback(_handler(Reference(model))) as url:
+        yield url

@@ -189,7 +189,15 @@ def _handler(behaviour: Behaviour) -> type[BaseHTTPRequestHandler]:
 def loopback_server(behaviour: Behaviour) -> Iterator[str]:
     """A threaded HTTP server on a free loopback port answering /v1/models and completions
     (the last word of the prompt) as `behaviour` says; yields its API root."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(behaviour))
+    with serve_on_loopback(_handler(behaviour)) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve_on_loopback(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A threaded HTTP server with `handler` on a free loopback port; yields its API root and
+    stops it after."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
