@@ -44,7 +44,18 @@ def test_kept_logits_count_per_row(monkeypatch: pytest.MonkeyPatch, info: ModelI
     assert rows_per_batch(config, 100, info, None) == batching.AUTO_MAX_ROWS
 
 
+def test_rows_get_their_share_of_the_budget_less_what_is_held(
+        monkeypatch: pytest.MonkeyPatch, info: ModelInfo) -> None:
+    monkeypatch.setattr(batching, "memory_budget", lambda device, weights=0: 20_000_000)
+    per_row = 100 * (2 * 2 * 2 * 32 + 6 * 128 + 3 * 256) * 4
+    assert rows_per_batch(CONFIG, 100, info, None) == 20_000_000 // per_row == 27
+    assert rows_per_batch(CONFIG, 100, info, None, share=0.5) == 10_000_000 // per_row == 13
+    assert rows_per_batch(CONFIG, 100, info, None, held=8_000_000) == 12_000_000 // per_row
+    assert rows_per_batch(CONFIG, 100, info, None, held=40_000_000) == 1  # always one row
+
+
 def test_a_cpu_budget_is_a_share_of_the_weights_within_the_available_ram() -> None:
     available = batching.memory_budget("cpu")
-    assert batching.memory_budget("cpu", 10 * 2**30) == min(available, 2 * 2**30)
+    assert batching.memory_budget("cpu", 10 * 2**30) == min(
+        available, int(10 * 2**30 * batching.CPU_WEIGHTS_SHARE))
     assert batching.memory_budget("cpu", 2**20) == min(available, batching.CPU_MIN_BUDGET)

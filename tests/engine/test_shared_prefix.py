@@ -11,7 +11,7 @@ import torch
 
 from harness.bench.dispatches import Dispatches
 from harness.bench.workload import spread_items
-from harness.engine.hf import HFEngine, shared_prefix
+from harness.engine.hf import HFEngine, batching, shared_prefix
 from harness.engine.hf.attention import PrefixSplitUnsupported, grouped_sdpa
 from harness.engine.hf.generation import Generator
 from harness.engine.hf.shared_prefix import SharedPrefix, shared_prefix_attention
@@ -194,3 +194,41 @@ def test_a_short_shared_instruction_is_copied_not_split(loaded, suite, monkeypat
     engine = HFEngine(model, tok, info, batch_size=4)
     assert [r.text for r in engine.generate(requests)] == [r.text for r in plain]
     assert engine.stats.tokens_saved > 0 and shared and all(s is None for s in shared)
+
+
+def test_rows_reading_the_document_in_place_are_not_counted_as_holding_it(
+        loaded, suite, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`--batch-size auto`: a row that reads its document in place holds only its own tokens
+    (its queries' scores over the document counted; the document's cache is taken from the
+    budget once), so a budget that fits two rows holding copies of the document fits more
+    rows reading it in place."""
+    model, tok, info = loaded
+    requests = _open_book(loaded, suite)  # ten questions on the first document
+    ids = [tok(r.prompt, add_special_tokens=False)["input_ids"] for r in requests]
+    document = next(n for n in range(min(map(len, ids)))
+                    if len({tuple(row[: n + 1]) for row in ids}) > 1)
+    own = max(map(len, ids)) - document + max(r.max_new_tokens for r in requests)
+    per_copy = (document + own) * batching.bytes_per_token(model.config, 4)
+    monkeypatch.setattr(batching, "memory_budget", lambda device, weights=0: 2 * per_copy)
+    assert batching.rows_per_batch(model.config, document + own, info, None) == 2
+    admitted: list[int] = []
+    start = Generator.start
+
+    def spy(self, rows, *args, **kwargs):  # type: ignore[no-untyped-def]
+        admitted.append(len(rows))
+        return start(self, rows, *args, **kwargs)
+
+    monkeypatch.setattr(Generator, "start", spy)
+    copying = HFEngine(model, tok, info, batch_size=None)
+    copying.passes.split_prefix = False
+    expected = copying.generate(requests)
+    assert max(admitted) == 2  # copies: two rows at a time
+    admitted.clear()
+    got = HFEngine(model, tok, info, batch_size=None).generate(requests)
+    assert [r.text for r in got] == [r.text for r in expected]
+    config = model.config  # the document's cache stays while its rows run
+    held = (document * 2 * config.num_hidden_layers * config.num_key_value_heads
+            * config.head_dim * 4)
+    in_place = batching.rows_per_batch(config, own, info, None, attended=document + own,
+                                       held=held)
+    assert admitted[0] == in_place > 2  # in place: more rows at a time

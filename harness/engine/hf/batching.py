@@ -11,7 +11,8 @@ from harness.engine.types import ModelInfo
 
 AUTO_MAX_ROWS = 64
 CPU_BUDGET_FRACTION = 0.10  # of the available RAM ...
-CPU_WEIGHTS_SHARE = 0.20  # ... and at most this share of the weights' bytes (peak RSS ~1.3x)
+CPU_WEIGHTS_SHARE = 0.15  # ... and at most this share of the weights' bytes: with Python,
+# torch and the run's own data (~0.15x at the 1.2B shape) the process peaks under 1.3x
 CPU_MIN_BUDGET = 256 * 2**20  # for models so small that a share of their weights is nothing
 GPU_BUDGET_FRACTION = 0.50
 DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
@@ -35,8 +36,8 @@ def bytes_per_token(config: Any, dtype_bytes: int, attended: int = 0) -> int:
 
 def memory_budget(device: str, weight_bytes: int = 0) -> int:
     """Bytes a pass may use beyond the weights: half the free GPU memory; on a CPU a tenth of
-    the available RAM, at most a fifth of the weights' own bytes (so that the process peaks
-    near 1.3x the weights, whatever else the machine has free)."""
+    the available RAM, at most `CPU_WEIGHTS_SHARE` of the weights' own bytes (so that the
+    process peaks under 1.3x the weights, whatever else the machine has free)."""
     if device.startswith("cuda"):
         free, _ = torch.cuda.mem_get_info(torch.device(device))
         return int(free * GPU_BUDGET_FRACTION)
@@ -47,16 +48,20 @@ def memory_budget(device: str, weight_bytes: int = 0) -> int:
 
 
 def rows_per_batch(config: Any, row_tokens: int, info: ModelInfo, fixed: int | None,
-                   plain: bool = False, logits: int = 0) -> int:
-    """Rows of `row_tokens` tokens (prefix included) per forward pass; `plain`: rows with no
-    cached prefix, every token a query over the whole masked row (its scores counted);
-    `logits`: positions whose next-token logits each row keeps (a vocabulary each)."""
+                   plain: bool = False, logits: int = 0, attended: int = 0,
+                   share: float = 1.0, held: int = 0) -> int:
+    """Rows of `row_tokens` tokens (a copied prefix included) per forward pass; `plain`: rows
+    with no cached prefix, every token a query over the whole masked row (its scores
+    counted); `attended`: else the keys each query reads where it is not the row alone (a
+    prefix read in place); `logits`: positions whose next-token logits each row keeps;
+    `share`: of the memory budget these rows may take; `held`: bytes already taken from it
+    (a prefix cache the rows read)."""
     if fixed is not None:
         return max(1, fixed)
     dtype_bytes = DTYPE_BYTES.get(info.dtype, 4)
-    attended = max(1, row_tokens) if plain else 0
+    attended = max(1, row_tokens) if plain else attended
     vocab = int(getattr(config, "vocab_size", 0) or 0)
     per_row = (max(1, row_tokens) * bytes_per_token(config, dtype_bytes, attended)
                + logits * vocab * dtype_bytes)
-    budget = memory_budget(info.device, info.parameters * dtype_bytes)
+    budget = int(memory_budget(info.device, info.parameters * dtype_bytes) * share) - held
     return max(1, min(AUTO_MAX_ROWS, budget // per_row))

@@ -23,6 +23,7 @@ from harness.engine.window import fit_prompt
 
 SPLIT_PREFIX_MIN = 256  # rows read a prefix this long in place (shorter: copies)
 GEN_MIN_SHARE = 0.2  # prompts sharing this much (an instruction) form a group
+GEN_PREFIX_SHARE = 0.5  # of the memory budget a batch's prefixes may hold (rows get the rest)
 Forward = tuple[torch.Tensor, Any, torch.Tensor, torch.Tensor, SharedPrefix | None]
 
 
@@ -49,7 +50,8 @@ class Generator:
         # after another: a prefix group must save more than a batch's worth of decode steps.
         # Then a shared instruction is worth its pass even where it is a fifth of the prompt.
         for batch in passes.batches(prompts, min_saving=budget * (passes.batch_size or 8),
-                                    lone_prefixes=True, min_share=GEN_MIN_SHARE):
+                                    lone_prefixes=True, min_share=GEN_MIN_SHARE,
+                                    prefix_share=GEN_PREFIX_SHARE):
             rows = {i: prompts[i][batch.prefix_of(g) :] for g, i in batch.members}
             split = self.splits(batch)  # else copies, or a lone prompt grows in place
             room = 0 if split else max(len(r) for r in rows.values()) + budget
@@ -83,8 +85,14 @@ class Generator:
         """Decode the batch's rows, at most a batch of them at once (longest prompts first):
         finished rows leave at once, waiting rows join when half a batch is free."""
         waiting = sorted(batch.members, key=lambda m: -len(rows[m[1]]))
-        limit = self.passes.rows_limit(batch.max_prefix + len(rows[waiting[0][1]]) + budget,
-                                       plain=not batch.max_prefix)
+        own = len(rows[waiting[0][1]]) + budget
+        if split:  # a row holds its own tokens; its queries also read the prefix cache, which
+            # stays for as long as they run
+            assert prefix is not None
+            held = sum(layer.keys.nbytes + layer.values.nbytes for layer in prefix.cache.layers)
+            limit = self.passes.rows_limit(own, attended=batch.max_prefix + own, held=held)
+        else:  # each row holds a copy of its prefix, if any
+            limit = self.passes.rows_limit(batch.max_prefix + own, plain=not batch.max_prefix)
         running: Running | None = None
         while waiting or running:
             room = limit - (running.size if running else 0)

@@ -59,9 +59,10 @@ class Passes:
         # group lets all their rows share decode steps (fewer steps, each bound by launches).
         self.pad_splits = info.device == "cpu"
 
-    def rows_limit(self, tokens: int, plain: bool = False, logits: int = 0) -> int:
+    def rows_limit(self, tokens: int, plain: bool = False, logits: int = 0,
+                   attended: int = 0, share: float = 1.0, held: int = 0) -> int:
         return rows_per_batch(self.model.config, tokens, self.info, self.batch_size, plain,
-                              logits)
+                              logits, attended, share, held)
 
     def prefixes(self, prefixes: Sequence[list[int]], reserve: int = 0) -> Prefix:
         """Run several groups' shared prefixes in one forward pass, right-padded: a causal
@@ -120,7 +121,7 @@ class Passes:
 
     def batches(self, sequences: Sequence[list[int]], min_saving: int = 1,
                 lone_prefixes: bool = False, min_share: float = 0.5,
-                min_prefix: int = 1) -> list[Batch]:
+                min_prefix: int = 1, prefix_share: float = 1.0) -> list[Batch]:
         """Prefix groups packed into batches: up to a batch of groups share one prefix pass,
         then their rows (the sequences after the prefix) run in chunks. Groups that would
         save fewer than `min_saving` tokens run as plain rows, or with `lone_prefixes` (and
@@ -128,7 +129,8 @@ class Passes:
         for long rows the unmasked prefix pass is faster and lighter than a left-padded masked
         one, which outweighs its extra one-token pass. Prefixes shorter than `min_prefix` get
         no pass of their own. With `pad_splits` (a CPU), prefixes of unlike lengths go to
-        different batches."""
+        different batches. A batch's prefixes take at most `prefix_share` of the memory
+        budget (their cache stays while the rows that continue them run)."""
         groups = group_by_prefix(sequences, enabled=self.prefix_reuse, min_share=min_share)
         worth = [g.prefix_len >= min_prefix and g.prefix_len * (len(g.members) - 1) >= min_saving
                  for g in groups]
@@ -145,7 +147,8 @@ class Passes:
             batches.append(Batch([], [(0, i) for i in plain], 0))
         pending: list[PrefixGroup] = []
         for group in shared:
-            limit = self.rows_limit(pending[0].prefix_len if pending else group.prefix_len)
+            limit = self.rows_limit(pending[0].prefix_len if pending else group.prefix_len,
+                                    share=prefix_share)
             longest = pending[0].prefix_len if pending else 0
             padding = (self.pad_splits and group.prefix_len < PREFIX_PAD_SHARE * longest
                        and longest - group.prefix_len > PREFIX_PAD_TOKENS)
