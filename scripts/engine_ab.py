@@ -4,7 +4,8 @@ prints items/s of each side, the ratio, max |Δ loglik| and the share of identic
 
 It decides whether code earns its place: run this checkout against another (`--other-tree`,
 say one where an engine component is still present) with that side's constructor options
-(`--other-options '{"tune_kernels": false}'`), on a quiet machine and with `--busy-cores 1`.
+(`--other-options '{"tune_kernels": false}'`), on a quiet machine and with `--busy-cores 1`;
+or one component of another checkout on and off (`--this-tree ../old --other-tree ../old`).
 
 Usage: python scripts/engine_ab.py --other-tree ../old --shape exaone-1.2b --regime open_qa \
            --limit 16 --pairs 3 [--busy-cores 1] [--out results/bench/NAME.md]
@@ -60,6 +61,7 @@ def side(tree: Path, args: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--this-tree", type=Path, default=ROOT)
     parser.add_argument("--other-tree", type=Path, required=True)
     parser.add_argument("--this-options", default="{}")
     parser.add_argument("--other-options", default="{}")
@@ -73,7 +75,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     a = parser.parse_args()
     lines = [f"shape {a.shape}, float32, cpu, batch size {a.batch_size}, limit {a.limit}, "
-             f"{a.pairs} pairs, busy cores {a.busy_cores}; this: {ROOT} "
+             f"{a.pairs} pairs, busy cores {a.busy_cores}; this: {a.this_tree} "
              f"{a.this_options}; other: {a.other_tree} {a.other_options}", "",
              "| regime | this items/s | other items/s | this ÷ other (median pair; the lower "
              "of two) | range "
@@ -88,7 +90,7 @@ def main() -> None:
                 first_other = k % 2 == 1  # alternate which side runs first
                 runs = {}
                 for name in (("other", "this") if first_other else ("this", "other")):
-                    tree = ROOT if name == "this" else a.other_tree
+                    tree = a.this_tree if name == "this" else a.other_tree
                     options = json.loads(a.this_options if name == "this" else a.other_options)
                     runs[name] = side(tree, {**base, "options": options})
                     print(f"{regime} pair {k + 1} {name}: {runs[name]['seconds']:.1f} s",
