@@ -12,7 +12,7 @@ from harness.engine.types import ModelInfo
 AUTO_MAX_ROWS = 64
 CPU_BUDGET_FRACTION = 0.10  # of the available RAM ...
 CPU_WEIGHTS_SHARE = 0.15  # ... and at most this share of the weights' bytes: with Python,
-# torch and the run's own data (~0.15x at the 1.2B shape) the process peaks under 1.3x
+# torch and what the allocator keeps, the seed suite at the 1.2B shape peaks at 1.32x
 CPU_MIN_BUDGET = 256 * 2**20  # for models so small that a share of their weights is nothing
 GPU_BUDGET_FRACTION = 0.50
 DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
@@ -37,7 +37,7 @@ def bytes_per_token(config: Any, dtype_bytes: int, attended: int = 0) -> int:
 def memory_budget(device: str, weight_bytes: int = 0) -> int:
     """Bytes a pass may use beyond the weights: half the free GPU memory; on a CPU a tenth of
     the available RAM, at most `CPU_WEIGHTS_SHARE` of the weights' own bytes (so that the
-    process peaks under 1.3x the weights, whatever else the machine has free)."""
+    process peaks near 1.3x the weights, whatever else the machine has free)."""
     if device.startswith("cuda"):
         free, _ = torch.cuda.mem_get_info(torch.device(device))
         return int(free * GPU_BUDGET_FRACTION)
