@@ -232,3 +232,19 @@ def test_rows_reading_the_document_in_place_are_not_counted_as_holding_it(
     in_place = batching.rows_per_batch(config, own, info, None, attended=document + own,
                                        held=held)
     assert admitted[0] == in_place > 2  # in place: more rows at a time
+
+
+def test_a_batch_of_documents_holds_at_most_half_the_budget(loaded, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`--batch-size auto`, both jobs: the documents batched into one prefix pass take at most
+    `PREFIX_SHARE` of the budget, their rows the rest (a budget that fits four documents
+    whole batches two)."""
+    model, tok, info = loaded
+    documents = [[100 + d] * 300 for d in range(4)]
+    sequences = [doc + [7, end] for doc in documents for end in (8, 9)]
+    per_document = 301 * batching.bytes_per_token(model.config, 4)
+    monkeypatch.setattr(batching, "memory_budget", lambda device, weights=0: 4 * per_document)
+    passes = HFEngine(model, tok, info, batch_size=None).passes
+    assert passes.rows_limit(301) == 4
+    batches = passes.batches(sequences, min_prefix=257)
+    assert [len(b.prefix_lens) for b in batches] == [2, 2]
+    assert sorted(i for b in batches for _, i in b.members) == list(range(8))

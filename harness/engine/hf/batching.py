@@ -12,7 +12,7 @@ from harness.engine.types import ModelInfo
 AUTO_MAX_ROWS = 64
 CPU_BUDGET_FRACTION = 0.10  # of the available RAM ...
 CPU_WEIGHTS_SHARE = 0.15  # ... and at most this share of the weights' bytes: with Python,
-# torch and what the allocator keeps, the seed suite at the 1.2B shape peaks at 1.32x
+# torch and what the allocator keeps, the seed suite at the 1.2B shape peaks at 1.30x
 CPU_MIN_BUDGET = 256 * 2**20  # for models so small that a share of their weights is nothing
 GPU_BUDGET_FRACTION = 0.50
 DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}

@@ -11,6 +11,7 @@ import torch
 
 from harness.engine.hf.attention import PrefixSplitUnsupported
 from harness.engine.hf.decode import RowDecoder
+from harness.engine.hf.heap import release_freed
 from harness.engine.hf.kv import new_cache
 from harness.engine.hf.passes import Passes, pad_rows
 from harness.engine.hf.prefix import Batch, Prefix
@@ -23,7 +24,6 @@ from harness.engine.window import fit_prompt
 
 SPLIT_PREFIX_MIN = 256  # rows read a prefix this long in place (shorter: copies)
 GEN_MIN_SHARE = 0.2  # prompts sharing this much (an instruction) form a group
-GEN_PREFIX_SHARE = 0.5  # of the memory budget a batch's prefixes may hold (rows get the rest)
 Forward = tuple[torch.Tensor, Any, torch.Tensor, torch.Tensor, SharedPrefix | None]
 
 
@@ -50,8 +50,7 @@ class Generator:
         # after another: a prefix group must save more than a batch's worth of decode steps.
         # Then a shared instruction is worth its pass even where it is a fifth of the prompt.
         for batch in passes.batches(prompts, min_saving=budget * (passes.batch_size or 8),
-                                    lone_prefixes=True, min_share=GEN_MIN_SHARE,
-                                    prefix_share=GEN_PREFIX_SHARE):
+                                    lone_prefixes=True, min_share=GEN_MIN_SHARE):
             rows = {i: prompts[i][batch.prefix_of(g) :] for g, i in batch.members}
             split = self.splits(batch)  # else copies, or a lone prompt grows in place
             room = 0 if split else max(len(r) for r in rows.values()) + budget
@@ -68,6 +67,7 @@ class Generator:
             # freed now, not when the next batch's prefixes are bound: both sets of caches
             # would be alive during its prefix pass (the peak of an open-book run)
             prefix = None
+            release_freed(passes.device.type)
         return [results[i] for i in range(len(requests))]
 
     def splits(self, batch: Batch) -> bool:

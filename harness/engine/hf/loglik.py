@@ -8,6 +8,7 @@ from functools import partial
 
 import torch
 
+from harness.engine.hf.heap import release_freed
 from harness.engine.hf.packed import packed_inputs, score_pieces
 from harness.engine.hf.passes import Passes
 from harness.engine.hf.prefix import Batch, Prefix
@@ -67,6 +68,7 @@ class LoglikScorer:
                 if progress:
                     progress(sum(len(p.members) for _, p in chunk))
             prefix = None  # freed before the next batch's prefix pass
+            release_freed(passes.device.type)  # and what the allocator kept of it
         return [results[i] for i in range(len(requests))]
 
     def piece_chunks(self, batch: Batch, paths: dict[int, list[Path]], share: bool

@@ -20,6 +20,7 @@ PREFIX_PAD_TOKENS = 64  # longest, or at most this many tokens shorter (short: f
 LONE_PREFIX_MIN = 256  # a prompt longer than this runs its own prefix pass (generation)
 LONE_PASS_MIN = 256  # CPU: prefixes at least this long run unpadded, one pass each
 CUSTOM_MASK_ATTENTION = ("sdpa", "eager")  # kernels that take a 4D mask (trie packing)
+PREFIX_SHARE = 0.5  # of the memory budget a batch's prefixes may hold (their rows: the rest)
 
 
 def pad_rows(rows: Sequence[list[int]], pad: int, left: bool) -> tuple[torch.Tensor, torch.Tensor]:
@@ -121,7 +122,7 @@ class Passes:
 
     def batches(self, sequences: Sequence[list[int]], min_saving: int = 1,
                 lone_prefixes: bool = False, min_share: float = 0.5,
-                min_prefix: int = 1, prefix_share: float = 1.0) -> list[Batch]:
+                min_prefix: int = 1) -> list[Batch]:
         """Prefix groups packed into batches: up to a batch of groups share one prefix pass,
         then their rows (the sequences after the prefix) run in chunks. Groups that would
         save fewer than `min_saving` tokens run as plain rows, or with `lone_prefixes` (and
@@ -129,8 +130,8 @@ class Passes:
         for long rows the unmasked prefix pass is faster and lighter than a left-padded masked
         one, which outweighs its extra one-token pass. Prefixes shorter than `min_prefix` get
         no pass of their own. With `pad_splits` (a CPU), prefixes of unlike lengths go to
-        different batches. A batch's prefixes take at most `prefix_share` of the memory
-        budget (their cache stays while the rows that continue them run)."""
+        different batches. A batch's prefixes take at most `PREFIX_SHARE` of the memory
+        budget: their cache stays while the rows that continue them run."""
         groups = group_by_prefix(sequences, enabled=self.prefix_reuse, min_share=min_share)
         worth = [g.prefix_len >= min_prefix and g.prefix_len * (len(g.members) - 1) >= min_saving
                  for g in groups]
@@ -148,7 +149,7 @@ class Passes:
         pending: list[PrefixGroup] = []
         for group in shared:
             limit = self.rows_limit(pending[0].prefix_len if pending else group.prefix_len,
-                                    share=prefix_share)
+                                    share=PREFIX_SHARE)
             longest = pending[0].prefix_len if pending else 0
             padding = (self.pad_splits and group.prefix_len < PREFIX_PAD_SHARE * longest
                        and longest - group.prefix_len > PREFIX_PAD_TOKENS)
