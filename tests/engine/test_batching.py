@@ -59,3 +59,27 @@ def test_a_cpu_budget_is_a_share_of_the_weights_within_the_available_ram() -> No
     assert batching.memory_budget("cpu", 10 * 2**30) == min(
         available, int(10 * 2**30 * batching.CPU_WEIGHTS_SHARE))
     assert batching.memory_budget("cpu", 2**20) == min(available, batching.CPU_MIN_BUDGET)
+
+
+def test_decoding_rows_are_admitted_by_their_cache_and_prefilled_a_share_at_a_time(
+        monkeypatch: pytest.MonkeyPatch, info: ModelInfo) -> None:
+    """A decode step computes one token a row: rows are counted by their cache (and one
+    token's activations); a prefill pass's activations take `PREFILL_SHARE` of what the
+    held prefix leaves."""
+    monkeypatch.setattr(batching, "memory_budget", lambda device, weights=0: 24_000_000)
+    config = SimpleNamespace(**vars(CONFIG), vocab_size=1000)
+    cache = 2 * 2 * 2 * 32 * 4
+    assert batching.cache_per_token(config, 4) == cache
+    act = (6 * 128 + 3 * 256) * 4
+    per_row = 100 * cache + act + 4 * 100 * 4 + 1000 * 4
+    per_prefill = 60 * (act + 4 * 60 * 4) + 1000 * 4
+    rows, prefill = batching.decode_rows(config, info, None, cached=100, prompt=60, attended=60)
+    assert 18_000_000 // per_row > rows == batching.AUTO_MAX_ROWS
+    assert prefill == 6_000_000 // per_prefill == 13
+    held = 16_000_000
+    rows, prefill = batching.decode_rows(config, info, None, cached=100, prompt=60, attended=60,
+                                         held=held)
+    assert (rows, prefill) == (6_000_000 // per_row, 2_000_000 // per_prefill) == (52, 4)
+    # charged its prefill activations for the whole decode, a row would take twice the room
+    assert rows_per_batch(config, 100, info, None, held=held, plain=True) < rows / 2
+    assert batching.decode_rows(config, info, 3, cached=100, prompt=60, attended=60) == (3, 3)

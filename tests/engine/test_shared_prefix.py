@@ -199,39 +199,50 @@ def test_a_short_shared_instruction_is_copied_not_split(loaded, suite, monkeypat
 def test_rows_reading_the_document_in_place_are_not_counted_as_holding_it(
         loaded, suite, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """`--batch-size auto`: a row that reads its document in place holds only its own tokens
-    (its queries' scores over the document counted; the document's cache is taken from the
-    budget once), so a budget that fits two rows holding copies of the document fits more
-    rows reading it in place."""
+    (the document's cache is taken from the budget once), so a budget that fits two rows
+    holding copies of the document fits more rows reading it in place; rows are admitted by
+    their cache and prefilled a few at a time, with the same texts."""
     model, tok, info = loaded
     requests = _open_book(loaded, suite)  # ten questions on the first document
     ids = [tok(r.prompt, add_special_tokens=False)["input_ids"] for r in requests]
     document = next(n for n in range(min(map(len, ids)))
                     if len({tuple(row[: n + 1]) for row in ids}) > 1)
-    own = max(map(len, ids)) - document + max(r.max_new_tokens for r in requests)
-    per_copy = (document + own) * batching.bytes_per_token(model.config, 4)
-    monkeypatch.setattr(batching, "memory_budget", lambda device, weights=0: 2 * per_copy)
-    assert batching.rows_per_batch(model.config, document + own, info, None) == 2
-    admitted: list[int] = []
-    start = Generator.start
+    prompt = max(map(len, ids)) - document
+    own = prompt + max(r.max_new_tokens for r in requests)
+    config = model.config
+    per_copy = (document + own) * batching.cache_per_token(config, 4)
+    monkeypatch.setattr(batching, "memory_budget", lambda device, weights=0: 3 * per_copy)
+    copies = batching.decode_rows(config, info, None, cached=document + own, prompt=prompt,
+                                  attended=document + prompt)
+    assert copies[0] == 2
+    held = document * batching.cache_per_token(config, 4)  # the document's cache
+    in_place = batching.decode_rows(config, info, None, cached=own, prompt=prompt,
+                                    attended=document + prompt, held=held)
+    assert in_place[0] > 2 and in_place[0] > in_place[1]
+    started: list[int] = []
+    stepped: list[int] = []
+    start, step = Generator.start, Generator.step
 
-    def spy(self, rows, *args, **kwargs):  # type: ignore[no-untyped-def]
-        admitted.append(len(rows))
+    def spy_start(self, rows, *args, **kwargs):  # type: ignore[no-untyped-def]
+        started.append(len(rows))
         return start(self, rows, *args, **kwargs)
 
-    monkeypatch.setattr(Generator, "start", spy)
+    def spy_step(self, running):  # type: ignore[no-untyped-def]
+        stepped.append(running.size)
+        return step(self, running)
+
+    monkeypatch.setattr(Generator, "start", spy_start)
+    monkeypatch.setattr(Generator, "step", spy_step)
     copying = HFEngine(model, tok, info, batch_size=None)
     copying.passes.split_prefix = False
     expected = copying.generate(requests)
-    assert max(admitted) == 2  # copies: two rows at a time
-    admitted.clear()
+    assert max(stepped) == 2 and max(started) == copies[1]  # copies: two rows at a time
+    started.clear()
+    stepped.clear()
     got = HFEngine(model, tok, info, batch_size=None).generate(requests)
     assert [r.text for r in got] == [r.text for r in expected]
-    config = model.config  # the document's cache stays while its rows run
-    held = (document * 2 * config.num_hidden_layers * config.num_key_value_heads
-            * config.head_dim * 4)
-    in_place = batching.rows_per_batch(config, own, info, None, attended=document + own,
-                                       held=held)
-    assert admitted[0] == in_place > 2  # in place: more rows at a time
+    # in place: more rows at a time, prefilled in passes of fewer rows that then join
+    assert max(stepped) == in_place[0] and started[:2] == [in_place[1]] * 2
 
 
 def test_a_batch_of_documents_holds_at_most_half_the_budget(loaded, monkeypatch) -> None:  # type: ignore[no-untyped-def]

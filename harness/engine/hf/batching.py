@@ -11,27 +11,40 @@ from harness.engine.types import ModelInfo
 
 AUTO_MAX_ROWS = 64
 CPU_BUDGET_FRACTION = 0.10  # of the available RAM ...
-CPU_WEIGHTS_SHARE = 0.15  # ... and at most this share of the weights' bytes: with Python,
-# torch and what the allocator keeps, the seed suite at the 1.2B shape peaks at 1.30x
+CPU_WEIGHTS_SHARE = 0.13  # ... and at most this share of the weights' bytes: with Python,
+# torch, MKL's buffer pool and what the allocator keeps, the seed suite at the 1.2B shape
+# peaks below 1.3x
 CPU_MIN_BUDGET = 256 * 2**20  # for models so small that a share of their weights is nothing
 GPU_BUDGET_FRACTION = 0.50
 DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
+PREFILL_SHARE = 0.25  # of the budget rows decoding together may use: one prefill pass's
+# activations (the rows' caches take the rest)
+
+
+def cache_per_token(config: Any, dtype_bytes: int) -> int:
+    """Bytes one token's keys and values take in the cache, every layer."""
+    hidden = int(getattr(config, "hidden_size", 1024))
+    heads = int(getattr(config, "num_attention_heads", 16))
+    kv_heads = int(getattr(config, "num_key_value_heads", heads) or heads)
+    head_dim = int(getattr(config, "head_dim", None) or hidden // heads)
+    return 2 * int(getattr(config, "num_hidden_layers", 12)) * kv_heads * head_dim * dtype_bytes
+
+
+def activations_per_token(config: Any, dtype_bytes: int, attended: int = 0) -> int:
+    """Bytes one query token's activations take during a forward pass, with its attention
+    scores over `attended` keys where they are computed under a mask (no fused kernel)."""
+    hidden = int(getattr(config, "hidden_size", 1024))
+    heads = int(getattr(config, "num_attention_heads", 16))
+    inter = int(getattr(config, "intermediate_size", 4 * hidden))
+    return (6 * hidden + 3 * inter + heads * attended) * dtype_bytes
 
 
 def bytes_per_token(config: Any, dtype_bytes: int, attended: int = 0) -> int:
     """Rough peak bytes one token of one row needs during a forward pass: cache, activations
     and, for a query that attends to `attended` keys under a mask (no fused kernel), its
     attention scores (the logits a row keeps are counted per row: `rows_per_batch`)."""
-    hidden = int(getattr(config, "hidden_size", 1024))
-    layers = int(getattr(config, "num_hidden_layers", 12))
-    heads = int(getattr(config, "num_attention_heads", 16))
-    kv_heads = int(getattr(config, "num_key_value_heads", heads) or heads)
-    head_dim = int(getattr(config, "head_dim", None) or hidden // heads)
-    inter = int(getattr(config, "intermediate_size", 4 * hidden))
-    cache = 2 * layers * kv_heads * head_dim
-    activations = 6 * hidden + 3 * inter
-    scores = heads * attended
-    return (cache + activations + scores) * dtype_bytes
+    return (cache_per_token(config, dtype_bytes)
+            + activations_per_token(config, dtype_bytes, attended))
 
 
 def memory_budget(device: str, weight_bytes: int = 0) -> int:
@@ -65,3 +78,23 @@ def rows_per_batch(config: Any, row_tokens: int, info: ModelInfo, fixed: int | N
                + logits * vocab * dtype_bytes)
     budget = int(memory_budget(info.device, info.parameters * dtype_bytes) * share) - held
     return max(1, min(AUTO_MAX_ROWS, budget // per_row))
+
+
+def decode_rows(config: Any, info: ModelInfo, fixed: int | None, *, cached: int, prompt: int,
+                attended: int, held: int = 0) -> tuple[int, int]:
+    """Rows that decode together, each holding `cached` tokens of cache by its last step,
+    and rows per prefill pass, each of `prompt` tokens whose queries read `attended` keys:
+    one prefill pass's activations take `PREFILL_SHARE` of the budget left beside `held`
+    (a prefix cache the rows read), the rows' caches and kept logits the rest. A decode
+    step's activations are one token a row: rows are admitted by their cache, and prefilled
+    a pass at a time. A fixed size is both."""
+    if fixed is not None:
+        return max(1, fixed), max(1, fixed)
+    dtype_bytes = DTYPE_BYTES.get(info.dtype, 4)
+    logits = int(getattr(config, "vocab_size", 0) or 0) * dtype_bytes
+    budget = memory_budget(info.device, info.parameters * dtype_bytes) - held
+    per_row = (max(1, cached) * cache_per_token(config, dtype_bytes)
+               + activations_per_token(config, dtype_bytes, max(cached, attended)) + logits)
+    per_prefill = max(1, prompt) * activations_per_token(config, dtype_bytes, attended) + logits
+    rows = max(1, min(AUTO_MAX_ROWS, int(budget * (1 - PREFILL_SHARE)) // per_row))
+    return rows, max(1, min(rows, int(budget * PREFILL_SHARE) // per_prefill))

@@ -82,31 +82,27 @@ class Generator:
     def decode(self, batch: Batch, rows: dict[int, list[int]], requests: Sequence[GenRequest],
                prefix: Prefix | None, budget: int, split: bool = False,
                ) -> Iterator[tuple[int, RowDecoder]]:
-        """Decode the batch's rows, at most a batch of them at once (longest prompts first):
-        finished rows leave at once, waiting rows join when half a batch is free."""
+        """Decode the batch's rows (longest prompts first), as many at once as `limits`
+        allows, prefilled a pass of rows at a time: finished rows leave at once, waiting rows
+        join when half the rows are free."""
         waiting = sorted(batch.members, key=lambda m: -len(rows[m[1]]))
-        own = len(rows[waiting[0][1]]) + budget
-        if split:  # a row holds its own tokens; its queries also read the prefix cache, which
-            # stays for as long as they run
-            assert prefix is not None
-            held = sum(layer.keys.nbytes + layer.values.nbytes for layer in prefix.cache.layers)
-            limit = self.passes.rows_limit(own, attended=batch.max_prefix + own, held=held)
-        else:  # each row holds a copy of its prefix, if any
-            limit = self.passes.rows_limit(batch.max_prefix + own, plain=not batch.max_prefix)
+        prompt = len(rows[waiting[0][1]])
+        limit, prefill = self.limits(batch, prompt, prompt + budget, prefix if split else None)
         running: Running | None = None
         while waiting or running:
             room = limit - (running.size if running else 0)
             if waiting and (running is None or (
                     room >= min(len(waiting), max(1, limit // 2)) and can_merge(running.cache))):
                 admitted, waiting = waiting[:room], waiting[room:]
-                joining = self.start([rows[i] for _, i in admitted],
-                                     [requests[i] for _, i in admitted],
-                                     [i for _, i in admitted], prefix, [g for g, _ in admitted],
-                                     split)
-                if running is None:
-                    running = joining
-                else:
-                    running.join(joining)
+                for first in range(0, len(admitted), prefill):  # a prefill pass at a time
+                    part = admitted[first : first + prefill]
+                    joining = self.start([rows[i] for _, i in part],
+                                         [requests[i] for _, i in part], [i for _, i in part],
+                                         prefix, [g for g, _ in part], split)
+                    if running is None:
+                        running = joining
+                    else:
+                        running.join(joining)
             assert running is not None
             for row, decoder in enumerate(running.decoders):
                 decoder.push(decoder.choose(running.logits[row], running.greedy[row]))
@@ -120,6 +116,24 @@ class Generator:
             if done:
                 running.keep(alive)
             self.step(running)
+
+    def limits(self, batch: Batch, prompt: int, own: int, shared: Prefix | None
+               ) -> tuple[int, int]:
+        """Rows that decode together and rows per prefill pass (`decode_rows`). Rows reading
+        the `shared` prefix cache in place hold their own tokens (the prefix's cache, which
+        stays for as long as they run, is taken from the budget); else each holds a copy of
+        its prefix, if any. Rows that cannot join a running decode (a sliding-window or
+        static cache) all prefill in one pass."""
+        passes = self.passes
+        if shared is not None:
+            held = sum(layer.keys.nbytes + layer.values.nbytes for layer in shared.cache.layers)
+            return passes.decode_limits(cached=own, prompt=prompt,
+                                        attended=batch.max_prefix + prompt, held=held)
+        if not passes.mergeable:
+            rows = passes.rows_limit(batch.max_prefix + own, plain=not batch.max_prefix)
+            return rows, rows
+        return passes.decode_limits(cached=batch.max_prefix + own, prompt=prompt,
+                                    attended=batch.max_prefix + prompt)
 
     def start(self, rows: list[list[int]], reqs: list[GenRequest], members: list[int],
               prefix: Prefix | None, groups: list[int], split: bool) -> Running:

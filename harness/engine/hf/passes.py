@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from harness.engine.hf.attention import GROUPED_SDPA, use_grouped_sdpa
-from harness.engine.hf.batching import rows_per_batch
+from harness.engine.hf.batching import decode_rows, rows_per_batch
 from harness.engine.hf.kv import ReservedLayer, RowWriter, new_cache
 from harness.engine.hf.prefix import Batch, Prefix, PrefixGroup, group_by_prefix
 from harness.engine.hf.running import can_merge
@@ -50,9 +50,10 @@ class Passes:
         self.device = torch.device(info.device)
         attention = str(getattr(model.config, "_attn_implementation", None) or "eager")
         self.attention = "sdpa" if attention == GROUPED_SDPA else attention
+        self.mergeable = can_merge(new_cache(model.config, 0))  # rows can join a decode
         # same attention; masked passes stop copying KV heads, rows stop copying prefixes
         self.split_prefix = (self.attention == "sdpa" and use_grouped_sdpa(model)
-                             and can_merge(new_cache(model.config, 0)))
+                             and self.mergeable)
         self.custom_masks = self.attention in CUSTOM_MASK_ATTENTION
         # On a CPU a pad position of the prefix cache costs what a token does (time in a
         # padded pass, memory in the cache), so prefixes of unlike lengths batch apart. On a
@@ -64,6 +65,11 @@ class Passes:
                    attended: int = 0, share: float = 1.0, held: int = 0) -> int:
         return rows_per_batch(self.model.config, tokens, self.info, self.batch_size, plain,
                               logits, attended, share, held)
+
+    def decode_limits(self, *, cached: int, prompt: int, attended: int, held: int = 0
+                      ) -> tuple[int, int]:
+        return decode_rows(self.model.config, self.info, self.batch_size, cached=cached,
+                           prompt=prompt, attended=attended, held=held)
 
     def prefixes(self, prefixes: Sequence[list[int]], reserve: int = 0) -> Prefix:
         """Run several groups' shared prefixes in one forward pass, right-padded: a causal
