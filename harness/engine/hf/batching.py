@@ -60,6 +60,12 @@ def memory_budget(device: str, weight_bytes: int = 0) -> int:
     return available
 
 
+def _budget(info: ModelInfo) -> tuple[int, int]:
+    """Bytes per value of the model's dtype, and its memory budget beyond the weights."""
+    dtype_bytes = DTYPE_BYTES.get(info.dtype, 4)
+    return dtype_bytes, memory_budget(info.device, info.parameters * dtype_bytes)
+
+
 def rows_per_batch(config: Any, row_tokens: int, info: ModelInfo, fixed: int | None,
                    plain: bool = False, logits: int = 0, attended: int = 0,
                    share: float = 1.0, held: int = 0) -> int:
@@ -71,13 +77,12 @@ def rows_per_batch(config: Any, row_tokens: int, info: ModelInfo, fixed: int | N
     (a prefix cache the rows read)."""
     if fixed is not None:
         return max(1, fixed)
-    dtype_bytes = DTYPE_BYTES.get(info.dtype, 4)
+    dtype_bytes, budget = _budget(info)
     attended = max(1, row_tokens) if plain else attended
     vocab = int(getattr(config, "vocab_size", 0) or 0)
     per_row = (max(1, row_tokens) * bytes_per_token(config, dtype_bytes, attended)
                + logits * vocab * dtype_bytes)
-    budget = int(memory_budget(info.device, info.parameters * dtype_bytes) * share) - held
-    return max(1, min(AUTO_MAX_ROWS, budget // per_row))
+    return max(1, min(AUTO_MAX_ROWS, (int(budget * share) - held) // per_row))
 
 
 def decode_rows(config: Any, info: ModelInfo, fixed: int | None, *, cached: int, prompt: int,
@@ -90,9 +95,9 @@ def decode_rows(config: Any, info: ModelInfo, fixed: int | None, *, cached: int,
     a pass at a time. A fixed size is both."""
     if fixed is not None:
         return max(1, fixed), max(1, fixed)
-    dtype_bytes = DTYPE_BYTES.get(info.dtype, 4)
+    dtype_bytes, budget = _budget(info)
+    budget -= held
     logits = int(getattr(config, "vocab_size", 0) or 0) * dtype_bytes
-    budget = memory_budget(info.device, info.parameters * dtype_bytes) - held
     per_row = (max(1, cached) * cache_per_token(config, dtype_bytes)
                + activations_per_token(config, dtype_bytes, max(cached, attended)) + logits)
     per_prefill = max(1, prompt) * activations_per_token(config, dtype_bytes, attended) + logits
