@@ -3,6 +3,7 @@ suite's trained tokenizer: something `harness run --model DIR` loads as it loads
 (speed does not depend on the weights; a random model never stops before its budget).
 
 Usage: python scripts/random_model.py --shape exaone-1.2b --out /tmp/exaone-1.2b-random
+       [--dtype bfloat16]   (as EXAONE's own checkpoint is stored; float32 by default)
 """
 
 from __future__ import annotations
@@ -29,13 +30,15 @@ def main() -> None:
     parser.add_argument("--shape", choices=sorted(SHAPES), default="exaone-1.2b")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--suite", type=Path, default=ROOT / "tasks" / "kr-news-2025-07")
+    parser.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32",
+                        help="the dtype the weights are saved in (EXAONE's own are bfloat16)")
     args = parser.parse_args()
     tokenizer = train_tokenizer(corpus(load_suite(args.suite)))
-    model = random_model(args.shape, tokenizer, torch.float32, "cpu")
+    model = random_model(args.shape, tokenizer, getattr(torch, args.dtype), "cpu")
     model.save_pretrained(args.out)
     tokenizer.save_pretrained(args.out)
     print(f"saved {args.shape} ({sum(p.numel() for p in model.parameters()) / 1e6:.0f}M "
-          f"parameters, float32) to {args.out}")
+          f"parameters, {args.dtype}) to {args.out}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from harness.engine.host import cpu_model
 from harness.engine.types import ModelInfo
 from harness.errors import HarnessError
 
@@ -88,7 +89,7 @@ def resolve_model(model_id: str, revision: str | None) -> tuple[Path, str, str]:
 def device_name(device: str) -> str:
     if device.startswith("cuda"):
         return str(torch.cuda.get_device_name(torch.device(device)))
-    return f"cpu ({platform.machine()}, {torch.get_num_threads()} threads)"
+    return f"cpu ({cpu_model()}, {platform.machine()}, {torch.get_num_threads()} threads)"
 
 
 def load_model(model_id: str, options: LoadOptions, weights: bool = True

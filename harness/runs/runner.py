@@ -18,6 +18,7 @@ import torch
 from harness import __version__
 from harness.cache.cached_engine import CachedEngine
 from harness.cache.store import RequestCache
+from harness.engine.host import bfloat16_hint
 from harness.engine.interface import Engine
 from harness.engine.types import ModelInfo
 from harness.errors import HarnessError
@@ -201,6 +202,9 @@ def run(options: RunOptions, progress: Progress | None = None,
     t0 = time.perf_counter()
     world = World.start(options)  # launched ranks (accelerate launch, torchrun); else None
     backend = open_engine(options)
+    hint = bfloat16_hint(options.dtype, backend.info.device, backend.info.dtype)
+    if hint and options.engine in ("hf", "lm-eval") and (world is None or world.main):
+        notice(hint)
     try:
         tasks, refused = refuse_choice_tasks(tasks, backend.choice_refusal, notice)
         return _evaluate(backend, options, suite, tasks, progress, t0, refused, world)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.engine.host import cpu_model
 from harness.engine.llamacpp.cpu import extra_buffers_run, without_extra_buffers
 from harness.engine.types import ModelInfo
 from harness.errors import HarnessError
@@ -138,7 +139,7 @@ def model_info(model: str, path: Path, llm: Any, where: Placement, threads: int,
         parameters=int(llama_cpp.llama_model_n_params(llm.model)),
         dtype=UNQUANTIZED.get(ftype or "", (ftype or "unknown").lower()),
         device=where.device,
-        device_name=(f"cpu ({platform.machine()}, {threads} threads, llama.cpp)"
+        device_name=(f"cpu ({cpu_model()}, {platform.machine()}, {threads} threads, llama.cpp)"
                      if where.device == "cpu" else "gpu (llama.cpp offload)"),
         trust_remote_code=False, chat_template_sha=chat_template_sha,
         context_length=context_of(llm),

@@ -1,0 +1,43 @@
+"""The machine a run computes on, as results name it."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+
+
+def _cpuinfo(key: str) -> str:
+    """The first value of `key` in Linux's /proc/cpuinfo ("" where there is none)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            name, _, value = line.partition(":")
+            if name.strip() == key and value.strip():
+                return value.strip()
+    except OSError:
+        pass
+    return ""
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux's /proc/cpuinfo, else what Python knows): timings from two
+    machines of one architecture are not comparable, so results name the CPU they ran on."""
+    return _cpuinfo("model name") or platform.processor() or platform.machine()
+
+
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags as Linux reports them (empty elsewhere)."""
+    return frozenset(_cpuinfo("flags").split())
+
+
+def bfloat16_hint(dtype_option: str, device: str, dtype: str,
+                  flags: frozenset[str] | None = None) -> str | None:
+    """One line for a run left at `--dtype auto` in float32 on a CPU with AMX (bfloat16 matrix
+    units, which torch's oneDNN uses): there `--dtype bfloat16` is the faster choice. float32
+    stays the CPU default: it is what matches lm-eval to 1e-5, and in bfloat16 a request's
+    numbers move with its batch."""
+    if dtype_option != "auto" or device != "cpu" or dtype != "float32":
+        return None
+    if "amx_bf16" not in (cpu_flags() if flags is None else flags):
+        return None
+    return ("this CPU computes bfloat16 in hardware (AMX): --dtype bfloat16 runs faster here "
+            "(README: Speed); float32, the CPU default, is what matches lm-eval to 1e-5")

@@ -1,0 +1,59 @@
+"""Results name the CPU they ran on."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+
+import pytest
+
+from harness.engine.host import bfloat16_hint, cpu_model
+from harness.engine.loading import device_name
+
+
+@pytest.mark.skipif(not Path("/proc/cpuinfo").exists(), reason="no /proc/cpuinfo (not Linux)")
+def test_the_cpu_is_named_by_its_model_as_linux_reports_it() -> None:
+    names = {line.split(":", 1)[1].strip() for line in
+             Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
+             if line.startswith("model name")}
+    assert cpu_model() in names
+
+
+def test_a_cpu_device_names_model_architecture_and_threads() -> None:
+    name = device_name("cpu")
+    assert name.startswith(f"cpu ({cpu_model()}, {platform.machine()}, ")
+    assert name.endswith(" threads)")
+
+
+AMX = frozenset({"avx512f", "amx_tile", "amx_bf16"})
+
+
+def test_a_float32_run_on_a_cpu_with_amx_is_told_of_bfloat16() -> None:
+    hint = bfloat16_hint("auto", "cpu", "float32", AMX)
+    assert hint is not None and "--dtype bfloat16" in hint
+
+
+@pytest.mark.parametrize(("option", "device", "dtype", "flags"), [
+    ("float32", "cpu", "float32", AMX),  # asked for float32: the user chose
+    ("auto", "cuda", "bfloat16", AMX),
+    ("bfloat16", "cpu", "bfloat16", AMX),
+    ("auto", "cpu", "float32", frozenset({"avx512f", "avx512_bf16"})),  # no AMX: not measured
+])
+def test_no_hint_where_the_user_chose_or_the_cpu_has_no_amx(
+        option: str, device: str, dtype: str, flags: frozenset[str]) -> None:
+    assert bfloat16_hint(option, device, dtype, flags) is None
+
+
+def test_harness_run_prints_the_hint_once_as_a_note(
+        random_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import harness.engine.host as host
+    from harness.runs.runner import RunOptions, run
+    from tests.conftest import SEED_SUITE
+
+    monkeypatch.setattr(host, "cpu_flags", lambda: AMX)
+    notes: list[str] = []
+    run(RunOptions(model=str(random_model), suite=SEED_SUITE, tasks=("mc",), limit=2,
+                   device="cpu", results_dir=tmp_path / "results", cache_dir=None),
+        notice=notes.append)
+    assert [n for n in notes if "--dtype bfloat16" in n] == [bfloat16_hint("auto", "cpu",
+                                                                           "float32", AMX)]
