@@ -202,7 +202,8 @@ def run(options: RunOptions, progress: Progress | None = None,
     t0 = time.perf_counter()
     world = World.start(options)  # launched ranks (accelerate launch, torchrun); else None
     backend = open_engine(options)
-    hint = bfloat16_hint(options.dtype, backend.info.device, backend.info.dtype)
+    info = backend.info
+    hint = bfloat16_hint(options.dtype, info.device, info.dtype, info.parameters)
     if hint and options.engine in ("hf", "lm-eval") and (world is None or world.main):
         notice(hint)
     try:

@@ -1,4 +1,4 @@
-"""Results name the CPU they ran on."""
+"""Results name the CPU they ran on; a float32 run on an AMX CPU is told of bfloat16."""
 
 from __future__ import annotations
 
@@ -26,22 +26,24 @@ def test_a_cpu_device_names_model_architecture_and_threads() -> None:
 
 
 AMX = frozenset({"avx512f", "amx_tile", "amx_bf16"})
+BIG = 1_279_000_000  # the 1.2B
 
 
 def test_a_float32_run_on_a_cpu_with_amx_is_told_of_bfloat16() -> None:
-    hint = bfloat16_hint("auto", "cpu", "float32", AMX)
+    hint = bfloat16_hint("auto", "cpu", "float32", BIG, AMX)
     assert hint is not None and "--dtype bfloat16" in hint
 
 
-@pytest.mark.parametrize(("option", "device", "dtype", "flags"), [
-    ("float32", "cpu", "float32", AMX),  # asked for float32: the user chose
-    ("auto", "cuda", "bfloat16", AMX),
-    ("bfloat16", "cpu", "bfloat16", AMX),
-    ("auto", "cpu", "float32", frozenset({"avx512f", "avx512_bf16"})),  # no AMX: not measured
+@pytest.mark.parametrize(("option", "device", "dtype", "parameters", "flags"), [
+    ("float32", "cpu", "float32", BIG, AMX),  # asked for float32: the user chose
+    ("auto", "cuda", "bfloat16", BIG, AMX),
+    ("bfloat16", "cpu", "bfloat16", BIG, AMX),
+    ("auto", "cpu", "float32", BIG, frozenset({"avx512f", "avx512_bf16"})),  # no AMX
+    ("auto", "cpu", "float32", 800_000, AMX),  # a tiny model: overhead, whatever the dtype
 ])
-def test_no_hint_where_the_user_chose_or_the_cpu_has_no_amx(
-        option: str, device: str, dtype: str, flags: frozenset[str]) -> None:
-    assert bfloat16_hint(option, device, dtype, flags) is None
+def test_no_hint_where_the_user_chose_the_cpu_has_no_amx_or_the_model_is_tiny(
+        option: str, device: str, dtype: str, parameters: int, flags: frozenset[str]) -> None:
+    assert bfloat16_hint(option, device, dtype, parameters, flags) is None
 
 
 def test_harness_run_prints_the_hint_once_as_a_note(
@@ -51,9 +53,10 @@ def test_harness_run_prints_the_hint_once_as_a_note(
     from tests.conftest import SEED_SUITE
 
     monkeypatch.setattr(host, "cpu_flags", lambda: AMX)
+    monkeypatch.setattr(host, "HINT_MIN_PARAMETERS", 0)  # the reference model is tiny
     notes: list[str] = []
     run(RunOptions(model=str(random_model), suite=SEED_SUITE, tasks=("mc",), limit=2,
                    device="cpu", results_dir=tmp_path / "results", cache_dir=None),
         notice=notes.append)
-    assert [n for n in notes if "--dtype bfloat16" in n] == [bfloat16_hint("auto", "cpu",
-                                                                           "float32", AMX)]
+    assert [n for n in notes if "--dtype bfloat16" in n] == [
+        bfloat16_hint("auto", "cpu", "float32", BIG, AMX)]
