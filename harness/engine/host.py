@@ -24,6 +24,13 @@ def cpu_model() -> str:
     return _cpuinfo("model name") or platform.processor() or platform.machine()
 
 
+def cpu_device_name(threads: int, runtime: str | None = None) -> str:
+    """How results name a CPU run: model, architecture, threads (and the runtime, if not
+    torch), e.g. `cpu (Intel(R) Xeon(R) Processor, x86_64, 2 threads)`."""
+    via = f", {runtime}" if runtime else ""
+    return f"cpu ({cpu_model()}, {platform.machine()}, {threads} threads{via})"
+
+
 def cpu_flags() -> frozenset[str]:
     """The CPU's feature flags as Linux reports them (empty elsewhere)."""
     return frozenset(_cpuinfo("flags").split())

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import platform
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from harness.engine.host import cpu_model
+from harness.engine.host import cpu_device_name
 from harness.engine.types import ModelInfo
 from harness.errors import HarnessError
 
@@ -89,7 +88,7 @@ def resolve_model(model_id: str, revision: str | None) -> tuple[Path, str, str]:
 def device_name(device: str) -> str:
     if device.startswith("cuda"):
         return str(torch.cuda.get_device_name(torch.device(device)))
-    return f"cpu ({cpu_model()}, {platform.machine()}, {torch.get_num_threads()} threads)"
+    return cpu_device_name(torch.get_num_threads())
 
 
 def load_model(model_id: str, options: LoadOptions, weights: bool = True

@@ -9,12 +9,11 @@ import ctypes
 import hashlib
 import logging
 import os
-import platform
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.engine.host import cpu_model
+from harness.engine.host import cpu_device_name
 from harness.engine.llamacpp.cpu import extra_buffers_run, without_extra_buffers
 from harness.engine.types import ModelInfo
 from harness.errors import HarnessError
@@ -139,8 +138,8 @@ def model_info(model: str, path: Path, llm: Any, where: Placement, threads: int,
         parameters=int(llama_cpp.llama_model_n_params(llm.model)),
         dtype=UNQUANTIZED.get(ftype or "", (ftype or "unknown").lower()),
         device=where.device,
-        device_name=(f"cpu ({cpu_model()}, {platform.machine()}, {threads} threads, llama.cpp)"
-                     if where.device == "cpu" else "gpu (llama.cpp offload)"),
+        device_name=(cpu_device_name(threads, "llama.cpp") if where.device == "cpu"
+                     else "gpu (llama.cpp offload)"),
         trust_remote_code=False, chat_template_sha=chat_template_sha,
         context_length=context_of(llm),
         quantization=None if unquantized else ftype,
