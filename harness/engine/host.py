@@ -1,8 +1,10 @@
-"""The machine a run computes on, as results name it."""
+"""The machine a run computes on: how results name it, and what a run asks of it."""
 
 from __future__ import annotations
 
+import os
 import platform
+from collections.abc import MutableMapping
 from pathlib import Path
 
 
@@ -55,3 +57,21 @@ def bfloat16_hint(dtype_option: str, device: str, dtype: str, parameters: int,
         return None
     return ("this CPU computes bfloat16 in hardware (AMX): --dtype bfloat16 runs faster here "
             "(README: Speed); float32, the CPU default, is what matches lm-eval to 1e-5")
+
+
+# oneDNN (torch's bfloat16 products on a CPU) compiles one product per shape it meets and keeps
+# up to 1,024 of them, and torch's ideep layer keeps its own LRU of as many, ~1 MB a shape in
+# all; nearly every pass is a new shape (its token count), so at the 1.2B shape in bfloat16 the
+# process kept 0.46 GB more after the seed suite. 64 hold the shapes of a pass (4 linear
+# shapes and the head) for many passes, with no cost in time measured (docs/engine.md).
+PRODUCT_CACHES = ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY")
+PRODUCT_CACHE_CAPACITY = 64
+
+
+def bound_product_caches(environ: MutableMapping[str, str] = os.environ) -> dict[str, str]:
+    """Cap oneDNN's and ideep's caches of compiled products, unless the user set them: both
+    read their capacity when they first compile, so this must run before a model's first
+    CPU pass. Returns the capacities in effect."""
+    for name in PRODUCT_CACHES:
+        environ.setdefault(name, str(PRODUCT_CACHE_CAPACITY))
+    return {name: environ[name] for name in PRODUCT_CACHES}

@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from harness.engine.host import cpu_device_name
+from harness.engine.host import bound_product_caches, cpu_device_name
 from harness.engine.types import ModelInfo
 from harness.errors import HarnessError
 
@@ -100,6 +100,8 @@ def load_model(model_id: str, options: LoadOptions, weights: bool = True
 
     device = pick_device(options.device)
     dtype = pick_dtype(options.dtype, device)
+    if device == "cpu":
+        bound_product_caches()
     split: dict[str, Any] = {}
     if options.device_map is not None and weights:
         import tempfile

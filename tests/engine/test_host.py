@@ -1,13 +1,23 @@
-"""Results name the CPU they ran on; a float32 run on an AMX CPU is told of bfloat16."""
+"""Results name the CPU they ran on; a float32 run on an AMX CPU is told of bfloat16; a CPU
+run keeps few compiled products."""
 
 from __future__ import annotations
 
+import os
 import platform
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from harness.engine.host import bfloat16_hint, cpu_model
+from harness.engine.host import (
+    PRODUCT_CACHE_CAPACITY,
+    PRODUCT_CACHES,
+    bfloat16_hint,
+    bound_product_caches,
+    cpu_model,
+)
 from harness.engine.loading import device_name
 
 
@@ -60,3 +70,46 @@ def test_harness_run_prints_the_hint_once_as_a_note(
         notice=notes.append)
     assert [n for n in notes if "--dtype bfloat16" in n] == [
         bfloat16_hint("auto", "cpu", "float32", BIG, AMX)]
+
+
+def test_product_caches_are_capped_unless_the_user_set_them() -> None:
+    env = {"LRU_CACHE_CAPACITY": "8"}
+    assert bound_product_caches(env) == {"ONEDNN_PRIMITIVE_CACHE_CAPACITY": "64",
+                                         "LRU_CACHE_CAPACITY": "8"}
+    assert env["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == str(PRODUCT_CACHE_CAPACITY)
+
+
+# loads a model the way a run does, then meets 300 shapes of one bfloat16 product (a run's
+# passes each have their own token count): how much the process kept, in MB
+GROWTH = """
+import ctypes, sys, torch
+from harness.engine.loading import LoadOptions, load_model
+load_model(sys.argv[1], LoadOptions(device="cpu", dtype="bfloat16"))
+def rss():
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    with open("/proc/self/status") as status:
+        return next(int(l.split()[1]) for l in status if l.startswith("VmRSS")) / 1024
+w = torch.randn(256, 256, dtype=torch.bfloat16)
+torch.nn.functional.linear(torch.randn(300, 256, dtype=torch.bfloat16), w)
+before = rss()
+for rows in range(1, 301):
+    torch.nn.functional.linear(torch.randn(rows, 256, dtype=torch.bfloat16), w)
+print(rss() - before)
+"""
+
+
+def _growth(model: Path, **env: str) -> float:
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCT_CACHES}
+    out = subprocess.run([sys.executable, "-c", GROWTH, str(model)], env=clean | env,
+                         capture_output=True, text=True, timeout=300, check=True)
+    return float(out.stdout.split()[-1])
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmRSS (Linux)")
+def test_a_loaded_cpu_model_keeps_few_compiled_products(random_model: Path) -> None:
+    uncapped = _growth(random_model, ONEDNN_PRIMITIVE_CACHE_CAPACITY="1024",
+                       LRU_CACHE_CAPACITY="1024")  # the libraries' own defaults
+    if uncapped < 60:
+        pytest.skip(f"bfloat16 products on this CPU keep nothing per shape ({uncapped:.0f} MB "
+                    "over 300 shapes): not oneDNN's compiled kernels")
+    assert _growth(random_model) < uncapped / 2  # load_model capped them before they compiled
