@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import time
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ import torch
 
 from harness.bench.workload import Workload
 from harness.engine.hf import HFEngine
+from harness.engine.hf.heap import release_freed
 from harness.engine.types import ModelInfo
 
 
@@ -45,8 +45,7 @@ def reset_peak_memory(device: str) -> None:
     """Reset the kernel's resident-set high-water mark (and CUDA's peak) for this process,
     after handing memory freed by earlier work (model building, warm-up) back to the system."""
     gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    release_freed("cpu")
     clear = Path("/proc/self/clear_refs")
     if clear.exists():
         with contextlib.suppress(OSError):
