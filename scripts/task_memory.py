@@ -32,7 +32,7 @@ def _status() -> dict[str, float]:
         for line in status:
             key, _, value = line.partition(":")
             if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
-                fields[key] = int(value.split()[0]) / 1e6  # kB -> GB
+                fields[key] = int(value.split()[0]) * 1024 / 1e9  # KiB -> GB
     return fields
 
 

@@ -211,7 +211,7 @@ def test_rows_reading_the_document_in_place_are_not_counted_as_holding_it(
     own = prompt + max(r.max_new_tokens for r in requests)
     config = model.config
     per_copy = (document + own) * batching.cache_per_token(config, 4)
-    monkeypatch.setattr(batching, "memory_budget", lambda device, weights=0: 3 * per_copy)
+    monkeypatch.setattr(batching, "memory_budget", lambda *args: 3 * per_copy)
     copies = batching.decode_rows(config, info, None, cached=document + own, prompt=prompt,
                                   attended=document + prompt)
     assert copies[0] == 2
@@ -253,7 +253,7 @@ def test_a_batch_of_documents_holds_at_most_half_the_budget(loaded, monkeypatch)
     documents = [[100 + d] * 300 for d in range(4)]
     sequences = [doc + [7, end] for doc in documents for end in (8, 9)]
     per_document = 301 * batching.bytes_per_token(model.config, 4)
-    monkeypatch.setattr(batching, "memory_budget", lambda device, weights=0: 4 * per_document)
+    monkeypatch.setattr(batching, "memory_budget", lambda *args: 4 * per_document)
     passes = HFEngine(model, tok, info, batch_size=None).passes
     assert passes.rows_limit(301) == 4
     batches = passes.batches(sequences, min_prefix=257)

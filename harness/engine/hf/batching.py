@@ -11,10 +11,11 @@ from harness.engine.types import ModelInfo
 
 AUTO_MAX_ROWS = 64
 CPU_BUDGET_FRACTION = 0.10  # of the available RAM ...
-CPU_WEIGHTS_SHARE = 0.13  # ... and at most this share of the weights' bytes: with Python,
-# torch, MKL's buffer pool and what the allocator keeps, the seed suite at the 1.2B shape
-# peaks below 1.3x
-CPU_MIN_BUDGET = 256 * 2**20  # for models so small that a share of their weights is nothing
+CPU_WEIGHTS_SHARE = {4: 0.13, 2: 0.06}  # ... and at most this share of the weights' bytes,
+# by bytes per value: the process holds about 0.5 GB besides the weights (Python, torch,
+# transformers, what the allocator keeps), 0.1x of float32 weights at the 1.2B shape but
+# 0.2x of bfloat16 ones; so the seed suite at that shape peaks near 1.3x in both
+CPU_MIN_BUDGET = 128 * 2**20  # for models so small that a share of their weights is nothing
 GPU_BUDGET_FRACTION = 0.50
 DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
 PREFILL_SHARE = 0.25  # of the budget rows decoding together may use: one prefill pass's
@@ -32,11 +33,13 @@ def cache_per_token(config: Any, dtype_bytes: int) -> int:
 
 def activations_per_token(config: Any, dtype_bytes: int, attended: int = 0) -> int:
     """Bytes one query token's activations take during a forward pass, with its attention
-    scores over `attended` keys where they are computed under a mask (no fused kernel)."""
+    scores over `attended` keys where they are computed under a mask (no fused kernel).
+    Counted at float32 width in a half-precision model too: its norms compute in float32,
+    and masked attention on a CPU (torch's math kernel) in float32 scores."""
     hidden = int(getattr(config, "hidden_size", 1024))
     heads = int(getattr(config, "num_attention_heads", 16))
     inter = int(getattr(config, "intermediate_size", 4 * hidden))
-    return (6 * hidden + 3 * inter + heads * attended) * dtype_bytes
+    return (6 * hidden + 3 * inter + heads * attended) * max(4, dtype_bytes)
 
 
 def bytes_per_token(config: Any, dtype_bytes: int, attended: int = 0) -> int:
@@ -47,7 +50,7 @@ def bytes_per_token(config: Any, dtype_bytes: int, attended: int = 0) -> int:
             + activations_per_token(config, dtype_bytes, attended))
 
 
-def memory_budget(device: str, weight_bytes: int = 0) -> int:
+def memory_budget(device: str, weight_bytes: int = 0, dtype_bytes: int = 4) -> int:
     """Bytes a pass may use beyond the weights: half the free GPU memory; on a CPU a tenth of
     the available RAM, at most `CPU_WEIGHTS_SHARE` of the weights' own bytes (so that the
     process peaks near 1.3x the weights, whatever else the machine has free)."""
@@ -56,14 +59,15 @@ def memory_budget(device: str, weight_bytes: int = 0) -> int:
         return int(free * GPU_BUDGET_FRACTION)
     available = int(psutil.virtual_memory().available * CPU_BUDGET_FRACTION)
     if weight_bytes:
-        return min(available, max(CPU_MIN_BUDGET, int(weight_bytes * CPU_WEIGHTS_SHARE)))
+        share = CPU_WEIGHTS_SHARE.get(dtype_bytes, CPU_WEIGHTS_SHARE[4])
+        return min(available, max(CPU_MIN_BUDGET, int(weight_bytes * share)))
     return available
 
 
 def _budget(info: ModelInfo) -> tuple[int, int]:
     """Bytes per value of the model's dtype, and its memory budget beyond the weights."""
     dtype_bytes = DTYPE_BYTES.get(info.dtype, 4)
-    return dtype_bytes, memory_budget(info.device, info.parameters * dtype_bytes)
+    return dtype_bytes, memory_budget(info.device, info.parameters * dtype_bytes, dtype_bytes)
 
 
 def rows_per_batch(config: Any, row_tokens: int, info: ModelInfo, fixed: int | None,

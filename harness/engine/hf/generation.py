@@ -115,6 +115,7 @@ class Generator:
                 continue
             if done:
                 running.keep(alive)
+                release_freed(self.passes.device.type)
             self.step(running)
 
     def limits(self, batch: Batch, prompt: int, own: int, shared: Prefix | None

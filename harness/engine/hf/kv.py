@@ -29,15 +29,15 @@ class ReservedLayer(DynamicLayer):  # type: ignore[no-untyped-call]
 
     def adopt(self, keys: torch.Tensor, values: torch.Tensor, room: int) -> None:
         """Start from another cache's rows: one copy into a buffer with `room` free positions."""
+        self.take(*stacked([(keys, values)], keys.shape[-2], room), keys.shape[-2])
+
+    def take(self, keys: torch.Tensor, values: torch.Tensor, length: int) -> None:
+        """Continue from buffers whose first `length` positions hold the rows (the rest:
+        room to grow)."""
         if not self.is_initialized:
             self.lazy_initialization(keys, values)
-        length = keys.shape[-2]
-        buffers = (keys.new_empty((*keys.shape[:2], length + room, keys.shape[-1])),
-                   values.new_empty((*values.shape[:2], length + room, values.shape[-1])))
-        buffers[0][:, :, :length] = keys
-        buffers[1][:, :, :length] = values
-        self._buffers = buffers
-        self.keys, self.values = buffers[0][:, :, :length], buffers[1][:, :, :length]
+        self._buffers = (keys, values)
+        self.keys, self.values = keys[:, :, :length], values[:, :, :length]
 
     def put_row(self, row: int, rows: int, width: int, keys: torch.Tensor,
                 values: torch.Tensor) -> None:
@@ -58,14 +58,26 @@ class ReservedLayer(DynamicLayer):  # type: ignore[no-untyped-call]
 
     def lend_to(self, other: ReservedLayer, room: int) -> bool:
         """Let `other` continue from these rows in this layer's own buffer (no copy) when it
-        has `room` spare positions. A buffer is lent once: this layer keeps reading its own
-        rows, but later borrowers get a copy, so no two caches write the same positions."""
+        has `room` spare positions. A buffer is lent once (until `reclaim`): this layer keeps
+        reading its own rows, but later borrowers get a copy, so no two caches write the same
+        positions."""
         if self.keys is None or not self._owned(self.keys.shape[-2] + room):
             return False
         assert self._buffers is not None and self.values is not None
         other.lazy_initialization(self.keys, self.values)
         other._buffers, self._buffers = self._buffers, None
         other.keys, other.values = self.keys, self.values
+        return True
+
+    def reclaim(self, other: ReservedLayer) -> bool:
+        """Take back the buffer lent to `other` once its pass is done with it (its tokens
+        after these rows are dropped), so that the next pass may borrow it too instead of
+        copying the rows; whether it was still `other`'s to give (not regrown elsewhere)."""
+        if (self._buffers is not None or other._buffers is None or self.keys is None
+                or other._buffers[0].data_ptr() != self.keys.data_ptr()):
+            return False
+        self._buffers, other._buffers = other._buffers, None
+        other.keys = other.values = None
         return True
 
     def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any,
@@ -116,6 +128,36 @@ def assign(layer: Any, keys: torch.Tensor, values: torch.Tensor, room: int) -> N
     """Replace a growable layer's rows (releasing its old buffer), with `room` to grow."""
     if isinstance(layer, ReservedLayer):
         layer.adopt(keys, values, room)
+    else:
+        layer.keys, layer.values = keys, values
+
+
+def stacked(parts: list[tuple[torch.Tensor, torch.Tensor]], width: int, room: int
+            ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Keys and values buffers holding `parts`' rows one after another, each part
+    right-aligned to `width` positions (left pads zero: callers mask them, and a masked
+    value still meets a zero weight, so it must be finite), then `room` free positions:
+    one allocation each, no padded or concatenated copy on the way."""
+    rows = sum(keys.shape[0] for keys, _ in parts)
+    keys, values = (tensor.new_empty((rows, tensor.shape[1], width + room, tensor.shape[-1]))
+                    for tensor in parts[0])
+    start = 0
+    for part_keys, part_values in parts:
+        end, pad = start + part_keys.shape[0], width - part_keys.shape[-2]
+        for buffer, tensor in ((keys, part_keys), (values, part_values)):
+            buffer[start:end, :, :pad] = 0
+            buffer[start:end, :, pad:width] = tensor
+        start = end
+    return keys, values
+
+
+def join_rows(layer: Any, other: Any, width: int, room: int) -> None:
+    """Give a growable layer `other`'s rows after its own, both left-padded to `width`, with
+    `room` to grow, in one new buffer (its old one released)."""
+    keys, values = stacked([(layer.keys, layer.values), (other.keys, other.values)], width,
+                           room if isinstance(layer, ReservedLayer) else 0)
+    if isinstance(layer, ReservedLayer):
+        layer.take(keys, values, width)
     else:
         layer.keys, layer.values = keys, values
 

@@ -124,16 +124,18 @@ class LoglikScorer:
         out = model(input_ids=inputs.ids.to(device), attention_mask=mask,
                     position_ids=inputs.positions.to(device), cache=cache,
                     use_cache=True, logits_to_keep=inputs.keep)
+        if prefix is not None:
+            passes.reclaim(prefix.cache, cache)
         passes.stats.count_pass(sum(len(p.tokens) for _, p in chunk), len(chunk) * inputs.keep)
         logits: torch.Tensor = out.logits
         return logits
 
 
 def room(chunks: Sequence[Sequence[tuple[int, Piece]]], groups: int) -> int:
-    """Positions a batch's prefix cache reserves: those of its first pass when that pass
-    reads every group in order, which then continues the cache's own buffers instead of
-    copying the whole prefix cache (`Passes.gather`); later passes copy it."""
-    first = chunks[0] if chunks else []
-    if [g for g, _ in first] != list(range(groups)):
-        return 0
-    return max(len(p.tokens) for _, p in first)
+    """Positions a batch's prefix cache reserves: the most tokens of a pass that reads every
+    group in order, which then continues the cache's own buffers instead of copying the
+    whole prefix cache (`Passes.gather`), and hands them back after (`Passes.reclaim`);
+    other passes copy it."""
+    order = list(range(groups))
+    return max((len(p.tokens) for chunk in chunks if [g for g, _ in chunk] == order
+                for _, p in chunk), default=0)

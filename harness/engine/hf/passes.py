@@ -126,6 +126,13 @@ class Passes:
                 fresh.update(keys, values, layer_index)
         return fresh
 
+    def reclaim(self, cache: Any, borrower: Any) -> None:
+        """Take back the prefix cache's buffers that `gather` lent `borrower`, whose pass is
+        done: the next pass over every group in order borrows them again, not a copy."""
+        for source, layer in zip(cache.layers, borrower.layers, strict=True):
+            if isinstance(source, ReservedLayer) and isinstance(layer, ReservedLayer):
+                source.reclaim(layer)
+
     def batches(self, sequences: Sequence[list[int]], min_saving: int = 1,
                 lone_prefixes: bool = False, min_share: float = 0.5,
                 min_prefix: int = 1) -> list[Batch]:

@@ -9,7 +9,8 @@ from typing import Any
 import torch
 
 from harness.engine.hf.decode import RowDecoder
-from harness.engine.hf.kv import assign, growable
+from harness.engine.hf.heap import release_freed
+from harness.engine.hf.kv import assign, growable, join_rows
 from harness.engine.hf.shared_prefix import SharedPrefix
 
 
@@ -78,8 +79,9 @@ class Running:
         self.greedy += other.greedy
         self.members += other.members
         self.decoders += other.decoders
+        room = self.room()
         for mine, theirs in zip(self.cache.layers, other.cache.layers, strict=True):
-            assign(mine, torch.cat([_left_pad(mine.keys, width, 2),
-                                    _left_pad(theirs.keys, width, 2)]),
-                   torch.cat([_left_pad(mine.values, width, 2),
-                              _left_pad(theirs.values, width, 2)]), self.room())
+            join_rows(mine, theirs, width, room)
+            # this layer's old rows, handed back now: the next layer's larger buffers
+            # cannot reuse them, so else the heap holds both caches by the last layer
+            release_freed(self.mask.device.type)
