@@ -115,7 +115,6 @@ class Generator:
                 continue
             if done:
                 running.keep(alive)
-                release_freed(self.passes.device.type)
             self.step(running)
 
     def limits(self, batch: Batch, prompt: int, own: int, shared: Prefix | None

@@ -65,6 +65,7 @@ class Running:
         for layer in self.cache.layers:
             assign(layer, layer.keys.index_select(0, index), layer.values.index_select(0, index),
                    self.room())
+        release_freed(self.mask.device.type)  # the rows' old buffers
 
     def join(self, other: Running) -> None:
         """Add `other`'s rows; the shorter side is left-padded (masked) to the same width."""
